@@ -1,0 +1,175 @@
+"""The pose estimator: the only module that imports MediaPipe.
+
+Wraps the Tasks ``PoseLandmarker`` (video mode for streams, image mode for
+stills) and converts its result once, at this boundary, into ``Pose``. When the
+model finds several people it keeps one person consistently: the largest at the
+start, then whoever is nearest to the person tracked so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PosecheckError
+from .model import resolve_model
+from .types import Frame, Pose
+
+# How many people the model may report; more than one lets us keep the same
+# person when somebody walks through the frame.
+MAX_PEOPLE = 2
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence the C++ logging MediaPipe/TFLite write straight to fd 2 while loading."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _import_mediapipe():
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_native_stderr():
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+    return mp, BaseOptions, vision
+
+
+def _pose_from_landmarks(landmarks, world, timestamp_s: float, image_wh: tuple[int, int]) -> Pose:
+    xyz = np.array([[lm.x, lm.y, lm.z] for lm in landmarks], dtype=float)
+    vis = np.array([lm.visibility if lm.visibility is not None else 0.0 for lm in landmarks],
+                   dtype=float)
+    pres = np.array([lm.presence if lm.presence is not None else 0.0 for lm in landmarks],
+                    dtype=float)
+    wxyz = (np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=float) if world
+            else np.full_like(xyz, np.nan))
+    return Pose(xyz=xyz, visibility=vis, presence=pres, world=wxyz, timestamp_s=timestamp_s,
+                image_wh=image_wh)
+
+
+def _bbox(pose: Pose) -> np.ndarray:
+    px = pose.pixels
+    return np.array([px[:, 0].min(), px[:, 1].min(), px[:, 0].max(), px[:, 1].max()])
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter = np.array([max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])])
+    i = _area(inter)
+    union = _area(a) + _area(b) - i
+    return i / union if union > 0 else 0.0
+
+
+class PersonSelector:
+    """Keeps one person across frames: largest first, then best box overlap."""
+
+    def __init__(self) -> None:
+        self._last_box: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._last_box = None
+
+    def choose(self, poses: list[Pose]) -> Pose | None:
+        if not poses:
+            return None
+        boxes = [_bbox(p) for p in poses]
+        if self._last_box is None or len(poses) == 1:
+            scores = [_area(b) for b in boxes] if self._last_box is None else [1.0]
+            best = int(np.argmax(scores))
+        else:
+            overlaps = [_iou(b, self._last_box) for b in boxes]
+            best = int(np.argmax(overlaps))
+            if overlaps[best] < 0.05:  # nobody overlaps: fall back to the largest
+                best = int(np.argmax([_area(b) for b in boxes]))
+        self._last_box = boxes[best]
+        return poses[best]
+
+
+class PoseEstimator:
+    """``PoseEstimator(video=True)`` then ``estimate(frame)`` per frame; a context manager.
+
+    In video mode timestamps must increase; they are taken from the frames.
+    """
+
+    def __init__(self, model_path: str | os.PathLike | None = None, *, video: bool = True,
+                 max_people: int = MAX_PEOPLE, min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5):
+        self.model_path: Path = resolve_model(model_path)
+        self.video = video
+        self._mp, BaseOptions, vision = _import_mediapipe()
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=mode,
+            num_poses=max_people,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            with quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long texts
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise PosecheckError(f"{self.model_path}: cannot load pose model ({first})") from None
+        self._selector = PersonSelector()
+        self._last_ms = -1
+
+    def estimate_all(self, frame: Frame) -> list[Pose]:
+        """Every person the model finds in the frame."""
+        import cv2
+
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.video:
+            ms = max(int(round(frame.timestamp_s * 1000)), self._last_ms + 1)
+            self._last_ms = ms
+            result = self._landmarker.detect_for_video(image, ms)
+        else:
+            result = self._landmarker.detect(image)
+        h, w = frame.image.shape[:2]
+        worlds = result.pose_world_landmarks or []
+        return [
+            _pose_from_landmarks(lms, worlds[i] if i < len(worlds) else None, frame.timestamp_s,
+                                 (w, h))
+            for i, lms in enumerate(result.pose_landmarks or [])
+        ]
+
+    def estimate(self, frame: Frame) -> Pose | None:
+        """The tracked person in this frame, or None when nobody is found."""
+        return self._selector.choose(self.estimate_all(frame))
+
+    def close(self) -> None:
+        landmarker = getattr(self, "_landmarker", None)
+        if landmarker is not None:
+            landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
