@@ -1,0 +1,110 @@
+"""The command line: a thin layer over the library, one small function per subcommand.
+
+Every user-facing failure is a ``PosecheckError``: one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PosecheckError
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .exercises import get_exercise
+    from .outputs import atomic_path, check_output_path, csv_text, json_line
+    from .pipeline import analyze_file
+    from .sources import kind_of
+
+    exercise = get_exercise(args.exercise)
+    for path in args.inputs:
+        kind_of(path)
+        if not Path(path).exists():
+            raise PosecheckError(f"{path}: no such file")
+    for out in (args.json, args.csv):
+        if out and out != "-":
+            check_output_path(out, args.inputs)
+    if args.csv and len(args.inputs) > 1:
+        raise PosecheckError("--csv takes one input at a time")
+
+    lines = []
+    image_estimator = None
+    analyses = []
+    try:
+        for path in args.inputs:
+            if kind_of(path) == "image" and image_estimator is None:
+                from .estimator import PoseEstimator
+                image_estimator = PoseEstimator(args.model, video=False)
+            analysis = analyze_file(path, exercise, model=args.model, image_estimator=image_estimator)
+            analyses.append(analysis)
+            lines.append(json_line(analysis.summary))
+    finally:
+        if image_estimator is not None:
+            image_estimator.close()
+    text = "\n".join(lines) + "\n"
+    if args.json and args.json != "-":
+        with atomic_path(args.json) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    if args.json == "-" or not args.json:
+        sys.stdout.write(text)
+    if args.csv:
+        csv_out = csv_text(analyses[0].frames, [r.name for r in exercise.rules])
+        if args.csv == "-":
+            sys.stdout.write(csv_out)
+        else:
+            with atomic_path(args.csv) as tmp:
+                tmp.write_text(csv_out, encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posecheck", description="Checks stretching form, frame by frame.")
+    parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
+    parser.add_argument("--verbose", action="store_true", help="show MediaPipe's own log lines")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = sub.add_parser("analyze", help="judge a video or images of one exercise")
+    analyze.add_argument("inputs", nargs="+", metavar="INPUT", help="video file(s) or image file(s)")
+    analyze.add_argument("--exercise", "-e", required=True, help="exercise id (see `posecheck exercises`)")
+    analyze.add_argument("--json", metavar="FILE", help="write JSON Lines summaries here ('-' for stdout)")
+    analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
+    analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    analyze.set_defaults(func=_cmd_analyze)
+    return parser
+
+
+def _silence_native_logs() -> None:
+    """Point fd 2 at /dev/null (MediaPipe's C++ logs go there) and keep Python's stderr."""
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(saved, "w", buffering=1, encoding="utf-8", errors="replace")
+    except OSError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.verbose and argv is None:
+        _silence_native_logs()
+    try:
+        return args.func(args)
+    except PosecheckError as exc:
+        print(f"posecheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("posecheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
