@@ -61,6 +61,26 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_clips, evaluate_photos, format_report
+    from .outputs import check_output_path, write_text_atomic
+    import json
+
+    if not args.photos and not args.clips:
+        raise PosecheckError("give --photos and/or --clips")
+    if args.json:
+        check_output_path(args.json, [])
+    results: dict = {}
+    if args.photos:
+        results["photos"] = evaluate_photos(args.photos, model=args.model)
+    if args.clips:
+        results["clips"] = evaluate_clips(args.clips, model=args.model)
+    print(format_report(results))
+    if args.json:
+        write_text_atomic(args.json, json.dumps(results, indent=1) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecheck", description="Checks stretching form, frame by frame.")
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
@@ -74,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     analyze.set_defaults(func=_cmd_analyze)
+
+    evaluate = sub.add_parser("eval", help="measure the judge on labelled photos and clips")
+    evaluate.add_argument("--photos", metavar="DIR|CSV", help="folder with manifest.csv (file,label)")
+    evaluate.add_argument("--clips", metavar="DIR|CSV", help="folder with labels.csv")
+    evaluate.add_argument("--json", metavar="FILE", help="write all figures as JSON")
+    evaluate.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    evaluate.set_defaults(func=_cmd_eval)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""Which of the exercises a pose shows, and how a routine video splits into exercises.
+
+A photo is recognised as the exercise whose rules all pass on it (the best
+margin wins when several do); none passing means "none of the 8". For video,
+each frame gets the exercise whose starting-position gates pass and whose rules
+pass best, and short runs are absorbed into their neighbours so the routine
+splits into segments of at least ``min_segment_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .exercises import Exercise, judge, registry
+from .features import Body
+from .types import State
+
+
+def _margin(value: float, low: float, high: float) -> float:
+    """How far inside [low, high] a value sits, as a share of the range (negative outside)."""
+    span = max(high - low, 1e-6)
+    if not math.isfinite(value):
+        return -1.0
+    return min(value - low, high - value) / span
+
+
+@dataclass(frozen=True)
+class Score:
+    exercise: str
+    state: State
+    gates_ok: bool
+    passed: float  # share of rules passing
+    margin: float  # mean margin over rules
+
+    @property
+    def value(self) -> float:
+        if not self.gates_ok:
+            return 0.0
+        return self.passed + 0.5 * max(-1.0, min(1.0, self.margin))
+
+
+def score_exercises(body: Body | None, exercises: dict[str, Exercise] | None = None) -> list[Score]:
+    exercises = exercises or registry()
+    scores = []
+    for ex in exercises.values():
+        assessment = judge(ex, body)
+        results = assessment.results
+        if not results:
+            scores.append(Score(ex.id, assessment.state, False, 0.0, -1.0))
+            continue
+        gates = [r for r in results if ex.rule(r.name).gate]
+        gates_ok = all(r.ok is True for r in gates) and assessment.state is not State.UNCERTAIN
+        passed = sum(r.ok is True for r in results) / len(results)
+        margin = sum(_margin(r.value, r.low, r.high) for r in results) / len(results)
+        scores.append(Score(ex.id, assessment.state, gates_ok, passed, margin))
+    return scores
+
+
+def recognize_pose(body: Body | None, exercises: dict[str, Exercise] | None = None) -> str | None:
+    """The exercise a still pose shows correctly, or None."""
+    correct = [s for s in score_exercises(body, exercises) if s.state is State.CORRECT]
+    if not correct:
+        return None
+    return max(correct, key=lambda s: s.margin).exercise
+
+
+def frame_label(body: Body | None, exercises: dict[str, Exercise] | None = None,
+                min_score: float = 0.6) -> str | None:
+    """A looser per-frame label for video: gates pass and most rules pass."""
+    scores = [s for s in score_exercises(body, exercises) if s.gates_ok]
+    if not scores:
+        return None
+    best = max(scores, key=lambda s: s.value)
+    return best.exercise if best.value >= min_score else None
+
+
+@dataclass
+class ExerciseSpan:
+    start_s: float
+    end_s: float
+    exercise: str | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def segment_labels(times: list[float], labels: list[str | None], end_s: float,
+                   min_segment_s: float = 3.0) -> list[ExerciseSpan]:
+    """Runs of per-frame labels, with runs shorter than ``min_segment_s`` merged away."""
+    spans: list[ExerciseSpan] = []
+    for i, (t, label) in enumerate(zip(times, labels)):
+        t_next = times[i + 1] if i + 1 < len(times) else end_s
+        if spans and spans[-1].exercise == label:
+            spans[-1].end_s = t_next
+        else:
+            spans.append(ExerciseSpan(t, t_next, label))
+    # Absorb the shortest short span into a neighbour until none is short.
+    while len(spans) > 1:
+        short = [i for i, s in enumerate(spans) if s.duration_s < min_segment_s]
+        if not short:
+            break
+        i = min(short, key=lambda k: spans[k].duration_s)
+        left = spans[i - 1] if i > 0 else None
+        right = spans[i + 1] if i + 1 < len(spans) else None
+        # Prefer a neighbour that is an exercise, then the longer one.
+        candidates = [n for n in (left, right) if n is not None]
+        target = max(candidates, key=lambda n: (n.exercise is not None, n.duration_s))
+        if target is left:
+            left.end_s = spans[i].end_s
+        else:
+            right.start_s = spans[i].start_s
+        del spans[i]
+        # Merge neighbours that now carry the same label.
+        merged: list[ExerciseSpan] = []
+        for s in spans:
+            if merged and merged[-1].exercise == s.exercise:
+                merged[-1].end_s = s.end_s
+            else:
+                merged.append(s)
+        spans = merged
+    return spans

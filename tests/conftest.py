@@ -1,0 +1,30 @@
+"""Shared test fixtures: paths to the repo, its samples, and ../shared/data when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_data() -> Path:
+    """../shared/data beside the checkout, or skip the test with the reason."""
+    if not (SHARED_DATA / "clips" / "labels.csv").is_file():
+        pytest.skip(f"real evaluation data not present at {SHARED_DATA} (it lives beside the checkout)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def shared() -> Path:
+    return shared_data()
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.is_file():
+        pytest.fail(f"missing shipped sample {path}; run python samples/make_samples.py")
+    return path
