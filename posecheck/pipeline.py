@@ -1,26 +1,45 @@
 """The one loop: source -> estimator -> session (smoothing, rules, trackers) -> sinks.
 
 ``analyze_file`` judges one video or image and returns its summary with the
-per-frame results; sinks (CSV, annotated video, reports) consume those.
+per-frame results; sinks (annotated video, key frames) see every decoded frame
+with its result. With ``sample_fps`` only a subsample of frames goes through
+the model, while times still come from the frames' own timestamps, so hold
+times stay in real seconds and the annotated video keeps the source rate.
+
+With the exercise ``auto``, a video is judged in two passes: poses first, then
+the routine is split into exercise segments (``recognize``) and each segment is
+judged by its own exercise.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .config import Settings
 from .errors import PosecheckError
 from .estimator import PoseEstimator
 from .exercises import Exercise
+from .features import compute_features
 from .progress import Progress
+from .recognize import frame_label, recognize_pose, segment_labels
 from .session import ExerciseSession
+from .smoothing import PoseSmoother
 from .sources import ImageSource, VideoSource, kind_of
-from .types import Frame, FrameResult, State
+from .types import Assessment, Frame, FrameResult, Pose, State
 
+AUTO = "auto"
 FrameSink = Callable[[Frame, FrameResult], None]
+
+
+@dataclass
+class AnalyzeOptions:
+    model: str | None = None
+    settings: Settings = field(default_factory=Settings)
+    sample_fps: float | None = None  # judge at most this many frames per second
+    progress: bool | None = None  # None: a bar when stderr is a terminal
 
 
 @dataclass
@@ -29,46 +48,121 @@ class Analysis:
     frames: list[FrameResult]
 
 
-def _verdict(frames: list[FrameResult], kind: str) -> str:
+def _verdict(frames: list[FrameResult]) -> str:
     if not frames:
         return State.NO_PERSON.value
-    if kind == "image":
-        return frames[0].assessment.state.value
-    counts = Counter(fr.state for fr in frames)
-    return counts.most_common(1)[0][0].value
+    return Counter(fr.state for fr in frames).most_common(1)[0][0].value
 
 
-def analyze_image(path: str, exercise: Exercise, estimator: PoseEstimator) -> Analysis:
+def _session(exercise: Exercise, settings: Settings, smooth: bool = True) -> ExerciseSession:
+    return ExerciseSession(exercise, smooth=smooth, dwell_s=settings.dwell_s, grace_s=settings.grace_s)
+
+
+def _rules_table(result: FrameResult) -> list[dict]:
+    return [{"rule": r.name, "value": r.value, "ok": r.ok, "low": r.low, "high": r.high, "cue": r.cue}
+            for r in result.assessment.results]
+
+
+def _unjudged(index: int, t: float, pose: Pose | None) -> FrameResult:
+    """A frame outside every exercise (auto mode between exercises)."""
+    state = State.NO_PERSON if pose is None else State.INCORRECT
+    cue = "Step into the camera's view" if pose is None else "Get into position for an exercise"
+    return FrameResult(index=index, timestamp_s=t, pose=pose, features={},
+                       assessment=Assessment(state=state, cue=cue), state=state, cue=cue,
+                       side=None, hold_s=0.0)
+
+
+def analyze_image(path: str, exercise_name: str, estimator: PoseEstimator,
+                  settings: Settings | None = None) -> Analysis:
+    settings = settings or Settings()
     source = ImageSource([path])
     frame = next(iter(source))
     pose = estimator.estimate(frame)
-    session = ExerciseSession(exercise, smooth=False)
+    summary: dict = {"input": str(path), "kind": "image"}
+    if exercise_name == AUTO:
+        body = compute_features(pose) if pose is not None else None
+        recognized = recognize_pose(body, settings.exercises) if body is not None else None
+        summary["recognized"] = recognized
+        judged_as = recognized or (frame_label(body, settings.exercises) if body is not None else None)
+        if judged_as is None:
+            result = _unjudged(0, 0.0, pose)
+            summary.update({"exercise": None, "frames": 1, "duration_s": 0.0,
+                            "person_frames": int(pose is not None), "verdict": result.state.value,
+                            "hold_s": 0.0, "target_s": None, "reps": None, "segments": [], "faults": [],
+                            "cue": result.cue, "width": source.info.width, "height": source.info.height})
+            return Analysis(summary, [result])
+        exercise = settings.exercise(judged_as)
+    else:
+        exercise = settings.exercise(exercise_name)
+    session = _session(exercise, settings, smooth=False)
     result = session.step(0.0, pose)
     session.finish(0.0)
-    summary = _base_summary(path, "image", exercise, session, [result], source.info)
+    summary.update(_summary(session, exercise, [result], source.info.width, source.info.height))
     summary["verdict"] = result.assessment.state.value
-    summary["hold_s"] = 0.0
+    summary["segments"] = [{"start_s": 0.0, "end_s": 0.0, "state": summary["verdict"],
+                            "side": result.assessment.side}]
     summary["cue"] = result.assessment.cue
-    summary["rules"] = [
-        {"rule": r.name, "value": r.value, "ok": r.ok, "low": r.low, "high": r.high, "cue": r.cue}
-        for r in result.assessment.results]
+    summary["rules"] = _rules_table(result)
     return Analysis(summary, [result])
 
 
-def analyze_video(path: str, exercise: Exercise, model: str | None = None,
-                  sink: FrameSink | None = None, progress: bool | None = None) -> Analysis:
+def _summary(session: ExerciseSession, exercise: Exercise, results: list[FrameResult],
+             width: int, height: int) -> dict:
+    out = {
+        "exercise": exercise.id,
+        "frames": session.frames,
+        "duration_s": 0.0,
+        "person_frames": session.person_frames,
+        "verdict": _verdict(results),
+        "width": width,
+        "height": height,
+    }
+    out.update(session.summary())
+    return out
+
+
+class _Sampler:
+    """Chooses which frames go through the model when a sample rate is set."""
+
+    def __init__(self, fps: float | None):
+        self.period = 1.0 / fps if fps and fps > 0 else 0.0
+        self.next_t: float | None = None
+
+    def take(self, t: float) -> bool:
+        if not self.period:
+            return True
+        if self.next_t is None or t >= self.next_t - 1e-6:
+            self.next_t = (t if self.next_t is None else self.next_t) + self.period
+            while self.next_t <= t:
+                self.next_t += self.period
+            return True
+        return False
+
+
+def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None = None,
+                  sink: FrameSink | None = None) -> Analysis:
+    options = options or AnalyzeOptions()
+    if exercise_name == AUTO:
+        return _analyze_video_auto(path, options, sink)
+    settings = options.settings
+    exercise = settings.exercise(exercise_name)
     source = VideoSource(path)
-    session = ExerciseSession(exercise)
+    session = _session(exercise, settings)
     results: list[FrameResult] = []
-    bar = Progress(source.info.frame_count, label=Path(path).name, enabled=progress)
+    bar = Progress(source.info.frame_count, label=os.path.basename(path), enabled=options.progress)
+    sampler = _Sampler(options.sample_fps)
+    last: FrameResult | None = None
     last_frame: Frame | None = None
+    decoded = 0
     try:
-        with PoseEstimator(model, video=True) as estimator:
+        with PoseEstimator(options.model, video=True) as estimator:
             for frame in source:
-                result = session.step(frame.timestamp_s, estimator.estimate(frame))
-                results.append(result)
+                decoded += 1
+                if last is None or sampler.take(frame.timestamp_s):
+                    last = session.step(frame.timestamp_s, estimator.estimate(frame))
+                    results.append(last)
                 if sink is not None:
-                    sink(frame, result)
+                    sink(frame, last)
                 last_frame = frame
                 bar.update()
     finally:
@@ -76,46 +170,136 @@ def analyze_video(path: str, exercise: Exercise, model: str | None = None,
         source.close()
     if last_frame is None:
         raise PosecheckError(f"{path}: no decodable video frames")
-    # The last frame lasts one frame period.
-    period = 1.0 / source.fps if source.fps else 0.0
-    end_t = last_frame.timestamp_s + period
+    end_t = _end_time(source, last_frame)
     session.finish(end_t)
-    summary = _base_summary(path, "video", exercise, session, results, source.info)
-    summary["duration_s"] = round(end_t - (results[0].timestamp_s if results else 0.0), 3)
-    summary["fps"] = round(source.fps, 3)
-    expected = source.info.frame_count
-    if expected and len(results) < expected * 0.9:
-        summary["warnings"] = [f"only {len(results)} of {expected} frames decoded; the rest of the file is unreadable"]
+    summary = {"input": str(path), "kind": "video"}
+    summary.update(_summary(session, exercise, results, source.info.width, source.info.height))
+    _finish_video_summary(summary, source, results, decoded, end_t, options)
     return Analysis(summary, results)
 
 
-def _base_summary(path: str, kind: str, exercise: Exercise, session: ExerciseSession,
-                  results: list[FrameResult], info) -> dict:
-    body = session.summary()
-    summary = {
-        "input": str(path),
-        "kind": kind,
-        "exercise": exercise.id,
-        "frames": session.frames,
-        "duration_s": 0.0,
-        "person_frames": session.person_frames,
-        "verdict": _verdict(results, kind),
-        "width": info.width,
-        "height": info.height,
-    }
-    summary.update(body)
-    return summary
+def _end_time(source: VideoSource, last_frame: Frame) -> float:
+    # The last frame lasts one frame period.
+    return last_frame.timestamp_s + (1.0 / source.fps if source.fps else 0.0)
 
 
-def analyze_file(path: str, exercise: Exercise, model: str | None = None,
+def _finish_video_summary(summary: dict, source: VideoSource, results: list[FrameResult],
+                          decoded: int, end_t: float, options: AnalyzeOptions) -> None:
+    summary["duration_s"] = round(end_t - (results[0].timestamp_s if results else 0.0), 3)
+    summary["fps"] = round(source.fps, 3)
+    summary["decoded_frames"] = decoded
+    if options.sample_fps:
+        summary["sample_fps"] = options.sample_fps
+    expected = source.info.frame_count
+    if expected and decoded < expected * 0.9:
+        summary.setdefault("warnings", []).append(
+            f"only {decoded} of {expected} frames decoded; the rest of the file is unreadable")
+
+
+def _analyze_video_auto(path: str, options: AnalyzeOptions, sink: FrameSink | None) -> Analysis:
+    settings = options.settings
+    source = VideoSource(path)
+    bar = Progress(source.info.frame_count, label=os.path.basename(path), enabled=options.progress)
+    sampler = _Sampler(options.sample_fps)
+    times: list[float] = []
+    poses: list[Pose | None] = []
+    decoded = 0
+    last_frame: Frame | None = None
+    try:
+        with PoseEstimator(options.model, video=True) as estimator:
+            for frame in source:
+                decoded += 1
+                if not times or sampler.take(frame.timestamp_s):
+                    times.append(frame.timestamp_s)
+                    poses.append(estimator.estimate(frame))
+                last_frame = frame
+                bar.update()
+    finally:
+        bar.close()
+        source.close()
+    if last_frame is None:
+        raise PosecheckError(f"{path}: no decodable video frames")
+    end_t = _end_time(source, last_frame)
+    smoother = PoseSmoother()
+    labels = []
+    for pose in poses:
+        smoothed = smoother(pose)
+        labels.append(frame_label(compute_features(smoothed), settings.exercises) if smoothed else None)
+    spans = segment_labels(times, labels, end_t)
+    results: list[FrameResult] = []
+    parts = []
+    for span in spans:
+        idx = [i for i, t in enumerate(times) if span.start_s <= t < span.end_s]
+        if span.exercise is None:
+            results.extend(_unjudged(i, times[i], poses[i]) for i in idx)
+            continue
+        exercise = settings.exercise(span.exercise)
+        session = _session(exercise, settings)
+        part_results = [session.step(times[i], poses[i]) for i in idx]
+        for i, r in zip(idx, part_results):
+            results.append(replace(r, index=i))
+        session.finish(span.end_s)
+        part = {"start_s": round(span.start_s, 3), "end_s": round(span.end_s, 3)}
+        part.update(session.summary())
+        parts.append(part)
+    exercise_spans = [p for p in parts]
+    longest = max(exercise_spans, key=lambda p: p["end_s"] - p["start_s"], default=None)
+    summary: dict = {"input": str(path), "kind": "video"}
+    if longest is not None:
+        summary.update({k: v for k, v in longest.items() if k not in ("start_s", "end_s")})
+    else:
+        summary.update({"exercise": None, "hold_s": 0.0, "target_s": None, "reps": None,
+                        "segments": [], "faults": []})
+    summary.update({
+        "recognized": longest["exercise"] if longest else None,
+        "frames": len(results),
+        "person_frames": sum(p is not None for p in poses),
+        "verdict": _verdict(results),
+        "width": source.info.width,
+        "height": source.info.height,
+        "exercise_segments": parts,
+    })
+    _finish_video_summary(summary, source, results, decoded, end_t, options)
+    if sink is not None:
+        _replay_to_sink(path, results, sink)
+    return Analysis(summary, results)
+
+
+def _replay_to_sink(path: str, results: list[FrameResult], sink: FrameSink) -> None:
+    """Second decode for sinks in auto mode: each frame with the latest judged result."""
+    source = VideoSource(path)
+    k = 0
+    try:
+        for frame in source:
+            while k + 1 < len(results) and results[k + 1].timestamp_s <= frame.timestamp_s + 1e-9:
+                k += 1
+            sink(frame, results[k])
+    finally:
+        source.close()
+
+
+def analyze_file(path: str, exercise: str | Exercise, options: AnalyzeOptions | None = None,
                  image_estimator: PoseEstimator | None = None,
-                 sink: FrameSink | None = None, progress: bool | None = None) -> Analysis:
+                 sink: FrameSink | None = None, model: str | None = None) -> Analysis:
+    """Judge one file. ``exercise`` is an id, ``"auto"``, or an Exercise object."""
+    options = options or AnalyzeOptions(model=model)
+    if isinstance(exercise, Exercise):
+        options = replace(options, settings=replace(
+            options.settings, exercises={**options.settings.exercises, exercise.id: exercise}))
+        exercise_name = exercise.id
+    else:
+        exercise_name = exercise
     kind = kind_of(path)
     if not os.path.exists(path):
         raise PosecheckError(f"{path}: no such file")
     if kind == "image":
         if image_estimator is None:
-            with PoseEstimator(model, video=False) as estimator:
-                return analyze_image(path, exercise, estimator)
-        return analyze_image(path, exercise, image_estimator)
-    return analyze_video(path, exercise, model=model, sink=sink, progress=progress)
+            with PoseEstimator(options.model, video=False) as estimator:
+                analysis = analyze_image(path, exercise_name, estimator, options.settings)
+        else:
+            analysis = analyze_image(path, exercise_name, image_estimator, options.settings)
+        if sink is not None:
+            frame = next(iter(ImageSource([path])))
+            sink(frame, analysis.frames[0])
+        return analysis
+    return analyze_video(path, exercise_name, options, sink)
