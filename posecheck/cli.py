@@ -15,12 +15,14 @@ from .errors import PosecheckError
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from .exercises import get_exercise
+    from .config import load_settings
     from .outputs import atomic_path, check_output_path, csv_text, json_line
-    from .pipeline import analyze_file
+    from .pipeline import AUTO, AnalyzeOptions, analyze_file
     from .sources import kind_of
 
-    exercise = get_exercise(args.exercise)
+    settings = load_settings(args.config)
+    if args.exercise != AUTO:
+        settings.exercise(args.exercise)
     for path in args.inputs:
         kind_of(path)
         if not Path(path).exists():
@@ -30,6 +32,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             check_output_path(out, args.inputs)
     if args.csv and len(args.inputs) > 1:
         raise PosecheckError("--csv takes one input at a time")
+    if args.fps is not None and args.fps <= 0:
+        raise PosecheckError(f"--fps must be above 0, got {args.fps:g}")
+    options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps)
 
     lines = []
     image_estimator = None
@@ -39,7 +44,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             if kind_of(path) == "image" and image_estimator is None:
                 from .estimator import PoseEstimator
                 image_estimator = PoseEstimator(args.model, video=False)
-            analysis = analyze_file(path, exercise, model=args.model, image_estimator=image_estimator)
+            analysis = analyze_file(path, args.exercise, options, image_estimator=image_estimator)
             analyses.append(analysis)
             lines.append(json_line(analysis.summary))
     finally:
@@ -52,12 +57,31 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.json == "-" or not args.json:
         sys.stdout.write(text)
     if args.csv:
-        csv_out = csv_text(analyses[0].frames, [r.name for r in exercise.rules])
+        rule_names = sorted({r.name for fr in analyses[0].frames for r in fr.assessment.results})
+        csv_out = csv_text(analyses[0].frames, rule_names)
         if args.csv == "-":
             sys.stdout.write(csv_out)
         else:
             with atomic_path(args.csv) as tmp:
                 tmp.write_text(csv_out, encoding="utf-8")
+    return 0
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from .config import load_settings
+
+    settings = load_settings(args.config)
+    for ex in settings.exercises.values():
+        goal = (f"hold {ex.goal.target:g} s" + (" per side" if ex.has_sides else "")
+                if ex.goal.kind == "hold" else f"{int(ex.goal.target)} reps")
+        sides = ", ".join(ex.sides) if ex.sides else "none"
+        print(f"{ex.id} - {ex.title}")
+        print(f"  view: {ex.view}; sides: {sides}; goal: {goal}")
+        for rule in ex.rules:
+            unit = "" if rule.unit == "" else f" {rule.unit}"
+            gate = " (starting position)" if rule.gate else ""
+            print(f"  - {rule.name}: {rule.low:g} to {rule.high:g}{unit}{gate}: {rule.description}")
+        print()
     return 0
 
 
@@ -95,11 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="judge a video or images of one exercise")
     analyze.add_argument("inputs", nargs="+", metavar="INPUT", help="video file(s) or image file(s)")
-    analyze.add_argument("--exercise", "-e", required=True, help="exercise id (see `posecheck exercises`)")
+    analyze.add_argument("--exercise", "-e", required=True,
+                         help="exercise id (see `posecheck exercises`), or 'auto' to recognise it")
     analyze.add_argument("--json", metavar="FILE", help="write JSON Lines summaries here ('-' for stdout)")
     analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    analyze.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
+    analyze.add_argument("--fps", type=float, metavar="N",
+                         help="judge at most N frames per second (hold times stay in real seconds)")
     analyze.set_defaults(func=_cmd_analyze)
+
+    exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")
+    exercises.add_argument("--config", metavar="TOML", help="show the values a config file sets")
+    exercises.set_defaults(func=_cmd_exercises)
 
     evaluate = sub.add_parser("eval", help="measure the judge on labelled photos and clips")
     evaluate.add_argument("--photos", metavar="DIR|CSV", help="folder with manifest.csv (file,label)")
