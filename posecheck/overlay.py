@@ -245,7 +245,7 @@ def draw_skeleton(image: np.ndarray, pose: Pose, results=(), mirror: bool = Fals
     st = style_for(image)
     h, w = image.shape[:2]
     xy = landmark_pixels(pose, w, h, mirror)
-    pts = np.round(xy).astype(np.int64)
+    pts = np.round(np.nan_to_num(np.clip(xy, -1e5, 1e5))).astype(np.int64)
     finite = np.all(np.isfinite(xy), axis=1) & (np.abs(xy) < 1e5).all(axis=1)
     visible = finite & (pose.visibility >= min_visibility)
     joints = _judged_joints(results)
