@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import PosecheckError
 from .exercises import get_exercise, judge, registry
 from .features import compute_features
-from .posecache import PoseTrack, cached_track
+from .posecache import PoseTrack, cached_track, prefetch_tracks
 from .recognize import recognize_pose
 from .session import ExerciseSession
 from .types import State
@@ -87,6 +87,7 @@ def evaluate_photos(manifest: str | os.PathLike, model: str | None = None, progr
     if rows and not {"file", "label"} <= set(rows[0]):
         raise PosecheckError(f"{manifest_path}: needs the columns file,label")
     exercises = registry()
+    prefetch_tracks([str(manifest_path.parent / row["file"]) for row in rows], model)
     outcomes: list[PhotoOutcome] = []
     for row in rows:
         path = manifest_path.parent / row["file"]
@@ -157,6 +158,7 @@ def evaluate_clips(labels: str | os.PathLike, model: str | None = None, progress
     labels_path = _manifest_in(labels, ("labels.csv",))
     rows = _read_csv(labels_path)
     exercises = registry()
+    prefetch_tracks([str(labels_path.parent / row["file"]) for row in rows], model)
     clips = []
     for row in rows:
         path = labels_path.parent / row["file"]

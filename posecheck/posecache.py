@@ -15,7 +15,7 @@ import numpy as np
 
 from .types import Pose
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -110,8 +110,11 @@ def cached_track(path: str, model: str | None = None, cache_dir: Path | None = N
     cache_dir = cache_dir or default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     model_path = resolve_model(model)
+    from .estimator import MAX_PEOPLE_IMAGE, MAX_PEOPLE_VIDEO
+
+    settings = f"{MAX_PEOPLE_IMAGE}:{MAX_PEOPLE_VIDEO}"
     key = hashlib.sha256(
-        f"{CACHE_VERSION}:{file_digest(path)}:{sha256_of(model_path)}".encode()).hexdigest()[:32]
+        f"{CACHE_VERSION}:{file_digest(path)}:{sha256_of(model_path)}:{settings}".encode()).hexdigest()[:32]
     entry = cache_dir / f"{key}.npz"
     if entry.exists():
         try:
@@ -121,3 +124,30 @@ def cached_track(path: str, model: str | None = None, cache_dir: Path | None = N
     track = estimate_track(path, model)
     track.save(entry)
     return track
+
+
+def _track_job(args: tuple[str, str | None, str]) -> str:
+    path, model, cache_dir = args
+    cached_track(path, model, Path(cache_dir))
+    return path
+
+
+def prefetch_tracks(paths: list[str], model: str | None = None, cache_dir: Path | None = None,
+                    workers: int | None = None, progress=None) -> None:
+    """Fill the cache for many files, one process per core (the longest files first)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    cache_dir = cache_dir or default_cache_dir()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jobs = sorted(paths, key=lambda p: -os.path.getsize(p))
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(jobs) <= 1:
+        for path in jobs:
+            cached_track(path, model, cache_dir)
+            if progress:
+                progress.update()
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(_track_job, [(p, model, str(cache_dir)) for p in jobs]):
+            if progress:
+                progress.update()
