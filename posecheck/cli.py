@@ -39,17 +39,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     lines = []
     image_estimator = None
     analyses = []
-    try:
-        for path in args.inputs:
-            if kind_of(path) == "image" and image_estimator is None:
-                from .estimator import PoseEstimator
-                image_estimator = PoseEstimator(args.model, video=False)
-            analysis = analyze_file(path, args.exercise, options, image_estimator=image_estimator)
-            analyses.append(analysis)
-            lines.append(json_line(analysis.summary))
-    finally:
-        if image_estimator is not None:
-            image_estimator.close()
+    with _video_sink(args, settings) as sink:
+        try:
+            for path in args.inputs:
+                if kind_of(path) == "image" and image_estimator is None:
+                    from .estimator import PoseEstimator
+                    image_estimator = PoseEstimator(args.model, video=False)
+                analysis = analyze_file(path, args.exercise, options, image_estimator=image_estimator,
+                                        sink=sink)
+                analyses.append(analysis)
+                lines.append(json_line(analysis.summary))
+        finally:
+            if image_estimator is not None:
+                image_estimator.close()
     text = "\n".join(lines) + "\n"
     if args.json and args.json != "-":
         with atomic_path(args.json) as tmp:
@@ -65,6 +67,24 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             with atomic_path(args.csv) as tmp:
                 tmp.write_text(csv_out, encoding="utf-8")
     return 0
+
+
+def _video_sink(args: argparse.Namespace, settings):
+    """--video OUT: a sink drawing the overlay on every frame into an H.264 MP4 (or nothing)."""
+    import contextlib
+
+    if not args.video:
+        return contextlib.nullcontext(None)
+    from .outputs import check_output_path
+    from .sources import kind_of
+    from .videowriter import AnnotatedVideo, probe_fps
+
+    if len(args.inputs) != 1 or kind_of(args.inputs[0]) != "video":
+        raise PosecheckError("--video takes one video input")
+    check_output_path(args.video, args.inputs)
+    exercise = None if args.exercise == "auto" else settings.exercise(args.exercise)
+    return AnnotatedVideo(args.video, probe_fps(args.inputs[0]), exercises=settings.exercises,
+                          exercise=exercise)
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
@@ -123,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="exercise id (see `posecheck exercises`), or 'auto' to recognise it")
     analyze.add_argument("--json", metavar="FILE", help="write JSON Lines summaries here ('-' for stdout)")
     analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
+    analyze.add_argument("--video", metavar="OUT",
+                         help="write the video with the skeleton, angles and cues drawn on it (H.264 MP4)")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     analyze.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
     analyze.add_argument("--fps", type=float, metavar="N",

@@ -244,3 +244,70 @@ def probe_fps(path: str | os.PathLike) -> float:
     finally:
         cap.release()
     return fps if 0 < fps < 1000 else 0.0
+
+
+class AnnotatedVideo:
+    """A pipeline sink that draws the overlay on each frame and writes it to a video.
+
+    ``exercises`` maps ids to Exercise objects so that each frame is drawn with
+    the exercise it was judged as (``FrameResult.exercise``; in auto mode that
+    changes along the video); ``exercise`` is the fallback. ``max_side`` scales
+    frames down first (reports keep files small). ``on_frame(image, frame,
+    result)`` sees each annotated image (for key frames) before it is encoded.
+    Frames are copied before drawing: the source frame is left as it was.
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float | None, exercises=None, exercise=None,
+                 max_side: int | None = None, on_frame=None, **writer_options):
+        self.writer = VideoWriter(path, fps=fps, **writer_options)
+        self.exercises = dict(exercises or {})
+        self.exercise = exercise
+        self.max_side = max_side
+        self.on_frame = on_frame
+
+    def _exercise_for(self, result):
+        if result is not None and result.exercise:
+            return self.exercises.get(result.exercise, self.exercise)
+        return self.exercise
+
+    def annotate(self, image: np.ndarray, result) -> np.ndarray:
+        """A scaled-down (when ``max_side``) annotated copy of ``image``."""
+        import cv2
+
+        from .overlay import draw_overlay
+
+        h, w = image.shape[:2]
+        if self.max_side and max(h, w) > self.max_side:
+            scale = self.max_side / max(h, w)
+            image = cv2.resize(image, (max(2, round(w * scale)), max(2, round(h * scale))),
+                               interpolation=cv2.INTER_AREA)
+        else:
+            image = image.copy()
+        if result is not None:
+            draw_overlay(image, result, self._exercise_for(result))
+        return image
+
+    def __call__(self, frame, result) -> None:
+        image = self.annotate(frame.image, result)
+        if self.on_frame is not None:
+            self.on_frame(image, frame, result)
+        self.writer.write(image, frame.timestamp_s)
+
+    @property
+    def start_s(self) -> float:
+        return self.writer.start_s or 0.0
+
+    def close(self) -> Path:
+        return self.writer.close()
+
+    def abort(self) -> None:
+        self.writer.abort()
+
+    def __enter__(self) -> "AnnotatedVideo":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
