@@ -27,6 +27,7 @@ from .progress import Progress
 from .recognize import frame_label, recognize_pose, segment_labels
 from .session import ExerciseSession
 from .smoothing import PoseSmoother
+from .stages import BackgroundSink, prefetch
 from .sources import ImageSource, VideoSource, kind_of
 from .types import Assessment, Frame, FrameResult, Pose, State
 
@@ -154,18 +155,24 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     last: FrameResult | None = None
     last_frame: Frame | None = None
     decoded = 0
+    background = BackgroundSink(sink) if sink is not None else None
     try:
         with PoseEstimator(options.model, video=True) as estimator:
-            for frame in source:
+            for frame in prefetch(source):
                 decoded += 1
                 if last is None or sampler.take(frame.timestamp_s):
                     last = session.step(frame.timestamp_s, estimator.estimate(frame))
                     results.append(last)
-                if sink is not None:
-                    sink(frame, last)
+                if background is not None:
+                    background(frame, last)
                 last_frame = frame
                 bar.update()
+        if background is not None:
+            background.close()
+            background = None
     finally:
+        if background is not None:
+            background.abort()
         bar.close()
         source.close()
     if last_frame is None:
@@ -207,7 +214,7 @@ def _analyze_video_auto(path: str, options: AnalyzeOptions, sink: FrameSink | No
     last_frame: Frame | None = None
     try:
         with PoseEstimator(options.model, video=True) as estimator:
-            for frame in source:
+            for frame in prefetch(source):
                 decoded += 1
                 if not times or sampler.take(frame.timestamp_s):
                     times.append(frame.timestamp_s)
