@@ -52,6 +52,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         finally:
             if image_estimator is not None:
                 image_estimator.close()
+    if not args.no_history:
+        from .history import History
+
+        with History(args.history) as history:
+            for analysis in analyses:
+                if analysis.summary.get("exercise"):
+                    history.record_summary(analysis.summary, source="analyze")
     text = "\n".join(lines) + "\n"
     if args.json and args.json != "-":
         with atomic_path(args.json) as tmp:
@@ -85,6 +92,22 @@ def _video_sink(args: argparse.Namespace, settings):
     exercise = None if args.exercise == "auto" else settings.exercise(args.exercise)
     return AnnotatedVideo(args.video, probe_fps(args.inputs[0]), exercises=settings.exercises,
                           exercise=exercise)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    if args.jobs is not None and args.jobs < 1:
+        raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.fps is not None and args.fps <= 0:
+        raise PosecheckError(f"--fps must be above 0, got {args.fps:g}")
+    reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
+                           config=args.config, sample_fps=args.fps)
+    failed = [r for r in reports if r.error]
+    for r in failed:
+        print(f"posecheck: {r.path}: {r.error}", file=sys.stderr)
+    print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed")
+    return 1 if failed else 0
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:
@@ -147,9 +170,24 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write the video with the skeleton, angles and cues drawn on it (H.264 MP4)")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     analyze.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
+    analyze.add_argument("--history", metavar="PATH",
+                         help="history database (default: $POSECHECK_HISTORY or the user data folder)")
+    analyze.add_argument("--no-history", action="store_true", help="do not store this analysis in the history")
     analyze.add_argument("--fps", type=float, metavar="N",
                          help="judge at most N frames per second (hold times stay in real seconds)")
     analyze.set_defaults(func=_cmd_analyze)
+
+    report = sub.add_parser("report", help="analyse clips and write an HTML report folder")
+    report.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, images, or folders of videos")
+    report.add_argument("--out", "-o", required=True, metavar="DIR", help="report folder (made if missing)")
+    report.add_argument("--exercise", "-e", default="auto",
+                        help="exercise id for every clip, or 'auto' (default) to recognise each")
+    report.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="clips analysed at once, one process each (default: the number of cores)")
+    report.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    report.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
+    report.add_argument("--fps", type=float, metavar="N", help="judge at most N frames per second")
+    report.set_defaults(func=_cmd_report)
 
     exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")
     exercises.add_argument("--config", metavar="TOML", help="show the values a config file sets")

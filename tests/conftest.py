@@ -28,3 +28,18 @@ def sample(name: str) -> Path:
     if not path.is_file():
         pytest.fail(f"missing shipped sample {path}; run python samples/make_samples.py")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_history(tmp_path_factory):
+    """Keep the tests' sessions out of the user's own history database."""
+    import os
+
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    old = os.environ.get("POSECHECK_HISTORY")
+    os.environ["POSECHECK_HISTORY"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("POSECHECK_HISTORY", None)
+    else:
+        os.environ["POSECHECK_HISTORY"] = old

@@ -100,3 +100,13 @@ def test_images_give_one_json_line_each(tmp_path):
     assert [line["kind"] for line in lines] == ["image", "image"]
     assert lines[0]["verdict"] == "correct"
     assert lines[1]["verdict"] in ("incorrect", "uncertain")
+
+
+def test_analysis_is_stored_in_the_history(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    clip = sample("bridge.mp4")
+    proc = run("analyze", str(clip), "--exercise", "bridge", "--fps", "5", "--history", str(db))
+    assert proc.returncode == 0, proc.stderr
+    listing = run("history", "--history", str(db))
+    assert listing.returncode == 0, listing.stderr
+    assert "bridge" in listing.stdout
