@@ -105,7 +105,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                            config=args.config, sample_fps=args.fps)
     failed = [r for r in reports if r.error]
     for r in failed:
-        print(f"posecheck: {r.path}: {r.error}", file=sys.stderr)
+        print(f"posecheck: {r.error if r.path in r.error else f'{r.path}: {r.error}'}", file=sys.stderr)
     print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed")
     return 1 if failed else 0
 

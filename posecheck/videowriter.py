@@ -194,7 +194,7 @@ class VideoWriter:
                 self._container.mux(packet)
             self._container.close()
             self._container = None
-            _match_umask(self._tmp)
+            match_umask(self._tmp)
             os.replace(self._tmp, self.path)
         except BaseException:
             self.abort()
@@ -226,8 +226,8 @@ class VideoWriter:
             self.abort()
 
 
-def _match_umask(path: Path) -> None:
-    """mkstemp makes 0600 files; give the finished video the usual permissions."""
+def match_umask(path: str | os.PathLike) -> None:
+    """mkstemp makes 0600 files; give a finished file the usual permissions (0666 less the umask)."""
     mask = os.umask(0)
     os.umask(mask)
     with contextlib.suppress(OSError):
@@ -246,32 +246,26 @@ def probe_fps(path: str | os.PathLike) -> float:
     return fps if 0 < fps < 1000 else 0.0
 
 
-class AnnotatedVideo:
-    """A pipeline sink that draws the overlay on each frame and writes it to a video.
+class Annotator:
+    """Draws the overlay on a copy of a frame, with the exercise the frame was judged as.
 
     ``exercises`` maps ids to Exercise objects so that each frame is drawn with
-    the exercise it was judged as (``FrameResult.exercise``; in auto mode that
-    changes along the video); ``exercise`` is the fallback. ``max_side`` scales
-    frames down first (reports keep files small). ``on_frame(image, frame,
-    result)`` sees each annotated image (for key frames) before it is encoded.
-    Frames are copied before drawing: the source frame is left as it was.
+    its own exercise (``FrameResult.exercise``; in auto mode that changes along
+    the video); ``exercise`` is the fallback. ``max_side`` scales frames down
+    first (reports keep files small). The source image is never modified.
     """
 
-    def __init__(self, path: str | os.PathLike, fps: float | None, exercises=None, exercise=None,
-                 max_side: int | None = None, on_frame=None, **writer_options):
-        self.writer = VideoWriter(path, fps=fps, **writer_options)
+    def __init__(self, exercises=None, exercise=None, max_side: int | None = None):
         self.exercises = dict(exercises or {})
         self.exercise = exercise
         self.max_side = max_side
-        self.on_frame = on_frame
 
-    def _exercise_for(self, result):
+    def exercise_for(self, result):
         if result is not None and result.exercise:
             return self.exercises.get(result.exercise, self.exercise)
         return self.exercise
 
-    def annotate(self, image: np.ndarray, result) -> np.ndarray:
-        """A scaled-down (when ``max_side``) annotated copy of ``image``."""
+    def __call__(self, image: np.ndarray, result) -> np.ndarray:
         import cv2
 
         from .overlay import draw_overlay
@@ -284,8 +278,23 @@ class AnnotatedVideo:
         else:
             image = image.copy()
         if result is not None:
-            draw_overlay(image, result, self._exercise_for(result))
+            draw_overlay(image, result, self.exercise_for(result))
         return image
+
+
+class AnnotatedVideo:
+    """A pipeline sink that draws the overlay on each frame and writes it to a video.
+
+    See ``Annotator`` for ``exercises``, ``exercise`` and ``max_side``.
+    ``on_frame(image, frame, result)`` sees each annotated image (for key
+    frames) before it is encoded.
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float | None, exercises=None, exercise=None,
+                 max_side: int | None = None, on_frame=None, **writer_options):
+        self.annotate = Annotator(exercises, exercise, max_side)
+        self.writer = VideoWriter(path, fps=fps, **writer_options)
+        self.on_frame = on_frame
 
     def __call__(self, frame, result) -> None:
         image = self.annotate(frame.image, result)
