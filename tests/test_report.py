@@ -1,0 +1,329 @@
+"""The HTML report: offline, escaped, with its per-clip files, and robust to a bad clip.
+
+The end-to-end tests cut a short slice of a real clip from ../shared/data at
+test time (the model finds no person in drawn test patterns) and are skipped
+with the reason when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from posecheck.cli import main
+from posecheck.errors import PosecheckError
+from posecheck.report import (
+    SAFETY_NOTE, ClipReport, KeyFrames, Series, clip_score, expand_inputs, fault_episodes, render_index,
+    rule_series, slugify, svg_rule_plot, svg_timeline)
+from posecheck.types import Assessment, Frame, FrameResult, RuleResult, State
+from posecheck.videowriter import VideoWriter
+
+SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+# -- helpers -------------------------------------------------------------------
+
+class TagCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def parse(text: str) -> list[tuple[str, dict]]:
+    collector = TagCollector()
+    collector.feed(text)
+    return collector.tags
+
+
+def assert_offline(text: str) -> None:
+    """No external URL anywhere, and no src/href leaving the report folder."""
+    assert "http://" not in text and "https://" not in text
+    for tag, attrs in parse(text):
+        for key in ("src", "href"):
+            value = attrs.get(key)
+            if value is None:
+                continue
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I), (tag, value)
+            assert not value.startswith("//") and not value.startswith("/"), (tag, value)
+            assert ".." not in value.split("/"), (tag, value)
+
+
+def result(t, state, results=(), hold=0.0, exercise="bridge") -> FrameResult:
+    cue = next((r.cue for r in results if r.ok is False), "")
+    return FrameResult(index=int(t * 10), timestamp_s=t, pose=None, features={},
+                       assessment=Assessment(state, tuple(results), cue), state=state, cue=cue, side=None,
+                       hold_s=hold, exercise=exercise)
+
+
+def rr(name, value, low=0.0, high=10.0, cue="fix it"):
+    ok = low <= value <= high
+    return RuleResult(name, ok, value, low, high, "" if ok else cue, joint=None)
+
+
+# -- unit tests ----------------------------------------------------------------
+
+def test_slugify_is_safe():
+    assert slugify(HOSTILE) == "img-src-x-onerror-alert-1"
+    assert slugify("Brücke rückwärts.v2") == "Brucke-ruckwarts-v2"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("???") == "clip"
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", slugify("a b/c\\d:e*f"))
+
+
+def test_score_and_goal():
+    base = {"target_s": 20.0, "hold_s": 10.0, "state_seconds": {"correct": 10.0, "incorrect": 10.0}}
+    assert clip_score(base) == 50  # half of the goal, half of the time correct
+    sided = dict(base, sides={"left": 20.0, "right": 0.0})
+    assert clip_score(sided) == 50
+    reps = {"target_reps": 10, "reps": 10, "state_seconds": {"correct": 5.0, "uncertain": 5.0}}
+    assert clip_score(reps) == 75
+    assert clip_score({}) == 0
+
+
+def test_fault_episodes_bridge_short_gaps_and_follow_the_tally():
+    frames = []
+    for i in range(40):
+        t = i * 0.1
+        bad = 1.0 <= t < 2.0 or 2.2 <= t < 2.6 or 3.5 <= t < 3.55
+        frames.append(result(t, State.INCORRECT if bad else State.CORRECT, [rr("hip", 20.0 if bad else 5.0)]))
+    spells = fault_episodes(frames)
+    assert [round(a, 2) for a, _ in spells["hip"]] == [1.0]  # 2.2 joins (gap 0.2), 3.5 is a blip
+    assert spells["hip"][0][1] == pytest.approx(2.6)
+
+
+def test_rule_series_and_plot_svg():
+    frames = [result(i * 0.1, State.INCORRECT, [rr("hip", v)]) for i, v in enumerate([5, 8, 12, 15, 9, 4])]
+    frames.insert(3, result(0.25, State.NO_PERSON))  # a gap: the rule is not measured
+    series = rule_series(frames, {"hip": "deg"})["hip"]
+    assert math.isnan(series.value[3])
+    svg = svg_rule_plot(series, 0.0, 0.6, "video-01", 0.0, "hip <angle>")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<polygon" in svg  # the shaded accepted range
+    assert svg.count('stroke="#d64545"') == 1  # failing stretches in red
+    assert "hip &lt;angle&gt;" in svg
+    assert 'data-video="video-01"' in svg
+    empty = Series("knee", "deg", [0.0, 0.1], [math.nan, math.nan], [None, None], [math.nan] * 2, [math.nan] * 2)
+    assert "never measured" in svg_rule_plot(empty, 0.0, 0.1, None, 0.0)
+
+
+def test_timeline_segments_seek():
+    segments = [{"start_s": 0.0, "end_s": 1.0, "state": "incorrect", "side": None},
+                {"start_s": 1.0, "end_s": 3.0, "state": "correct", "side": "left"}]
+    svg = svg_timeline(segments, 0.0, 3.0, "video-02", 0.0)
+    assert svg.count("<rect") == 3
+    assert 'data-t="1.000"' in svg and 'data-video="video-02"' in svg
+
+
+def test_key_frames_first_fault_and_best_form():
+    keys = KeyFrames(gates={"lying"})
+    img = np.zeros((4, 4, 3), np.uint8)
+
+    def feed(t, state, results):
+        keys.observe(img + int(t * 10), Frame(img, t, int(t * 10)), result(t, state, results))
+
+    feed(0.0, State.NO_PERSON, [])
+    feed(0.1, State.INCORRECT, [rr("lying", 5), rr("hip", 12, cue="Lift")])
+    feed(0.2, State.INCORRECT, [rr("lying", 5), rr("hip", 14, cue="Lift")])
+    feed(0.3, State.CORRECT, [rr("lying", 0.1), rr("hip", 9)])
+    feed(0.4, State.CORRECT, [rr("lying", 0.1), rr("hip", 5)])  # centred: the best (gate margin ignored)
+    feed(0.5, State.CORRECT, [rr("lying", 5), rr("hip", 8)])
+    assert list(keys.faults) == ["bridge:hip"]
+    assert keys.faults["bridge:hip"]["t"] == 0.1 and keys.faults["bridge:hip"]["cue"] == "Lift"
+    assert keys.best["t"] == 0.4 and keys.best["correct"]
+
+
+def test_expand_inputs(tmp_path):
+    (tmp_path / "b.mp4").write_bytes(b"x")
+    (tmp_path / "a.MOV").write_bytes(b"x")
+    (tmp_path / ".hidden.mp4").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "photo.jpg").write_bytes(b"x")
+    assert [p.name for p in expand_inputs([tmp_path])] == ["a.MOV", "b.mp4"]
+    assert [p.name for p in expand_inputs([tmp_path / "photo.jpg"])] == ["photo.jpg"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(PosecheckError, match="no video files"):
+        expand_inputs([empty])
+    with pytest.raises(PosecheckError, match="no such file"):
+        expand_inputs([tmp_path / "missing.mp4"])
+    with pytest.raises(PosecheckError, match="not a video or image"):
+        expand_inputs([tmp_path / "notes.txt"])
+
+
+def test_render_escapes_everything_user_supplied():
+    ok = ClipReport(index=1, path=f"/clips/{HOSTILE}.mp4", name=f"{HOSTILE}.mp4", folder="01-img-src-x",
+                    date="<b>2024</b>", exercise="bridge", title="Bridge", instructions="Lie <down>",
+                    score=40, video="video.mp4",
+                    summary={"verdict": "correct", "target_s": 20.0, "hold_s": 5.0, "duration_s": 3.0,
+                             "frames": 72, "fps": 24.0, "state_seconds": {"correct": 1.0},
+                             "warnings": ["<script>alert(2)</script>"]},
+                    stills=[{"file": "fault-1.jpg", "t": 1.5, "kind": "fault", "caption": "<i>cue</i>"}],
+                    faults=[{"rule": "hip<", "cue": "Lift </li><script>x()</script>", "seconds": 1.0,
+                             "first_s": 1.5, "spells": [[1.5, 2.0], [2.5, 2.6]], "more": 0}])
+    bad = ClipReport(index=2, path="/clips/x.mp4", name="x\".mp4", folder="02-x",
+                     error="<svg onload=alert(3)> cannot be opened")
+    page = render_index([ok, bad])
+    assert_offline(page)
+    tags = parse(page)
+    assert [t for t, _ in tags].count("script") == 1  # only the report's own inline script
+    assert not any(t == "img" and a.get("src") == "x" for t, a in tags)
+    assert not any(t == "svg" and "onload" in a for t, a in tags)
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in page
+    assert "&lt;svg onload=alert(3)&gt; cannot be opened" in page
+    assert "&lt;i&gt;cue&lt;/i&gt;" in page and "Lie &lt;down&gt;" in page
+    assert SAFETY_NOTE in page
+    # Seekable fault links: data-t in seconds and the clip's video id.
+    video = [a for t, a in tags if t == "video"]
+    assert [v["id"] for v in video] == ["video-01"]
+    assert video[0]["src"] == "01-img-src-x/video.mp4"
+    links = [a for t, a in tags if t == "a" and "data-t" in a]
+    assert {a["data-video"] for a in links} == {"video-01"}
+    assert [float(a["data-t"]) for a in links] == [1.5, 2.5]
+    # The index table sorts by date, exercise and score.
+    heads = [a for t, a in tags if t == "th" and "sortable" in a.get("class", "")]
+    assert len(heads) >= 5
+
+
+# -- end to end on real footage --------------------------------------------------
+
+def _slice(src: Path, dst: Path, start_s: float, end_s: float) -> int:
+    """Frames of ``src`` between two times, re-encoded with our writer (timestamps from 0)."""
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    n = 0
+    with VideoWriter(dst, fps=fps) as writer:
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                break
+            t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if t >= end_s:
+                break
+            if t >= start_s:
+                writer.write(image, t)
+                n += 1
+    cap.release()
+    return n
+
+
+@pytest.fixture(scope="module")
+def real_clip(tmp_path_factory) -> tuple[Path, int]:
+    source = SHARED_CLIPS / "bridge_02.mp4"
+    if not source.is_file():
+        pytest.skip(f"real clips not present at {SHARED_CLIPS} (they live beside the checkout)")
+    folder = tmp_path_factory.mktemp("clip")
+    path = folder / "bridge_slice.mp4"
+    n = _slice(source, path, 1.5, 4.0)  # hips rising (faults) then held (correct)
+    return path, n
+
+
+@pytest.fixture(scope="module")
+def batch(real_clip, tmp_path_factory):
+    """A folder with a good clip, the same clip under a hostile name, and a corrupt file; reported at 2 jobs."""
+    clip, n = real_clip
+    clips = tmp_path_factory.mktemp("batch")
+    shutil.copy(clip, clips / "good.mp4")
+    shutil.copy(clip, clips / f"{HOSTILE}.mp4")
+    (clips / "broken.mp4").write_bytes(np.random.default_rng(0).integers(0, 256, 20000, np.uint8).tobytes())
+    (clips / "notes.txt").write_text("not a video")
+    out = tmp_path_factory.mktemp("report") / "out"
+    code = main(["report", str(clips), "--out", str(out), "--exercise", "bridge", "--jobs", "2"])
+    return out, code, n
+
+
+@pytest.mark.shared
+def test_report_index_is_offline_escaped_and_lists_the_broken_clip(batch):
+    out, code, _ = batch
+    assert code == 1  # one clip failed, the others were reported
+    index = out / "index.html"
+    page = index.read_text(encoding="utf-8")
+    assert_offline(page)
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in page
+    tags = parse(page)
+    assert not any(t == "img" and a.get("src") == "x" for t, a in tags)
+    assert [t for t, _ in tags].count("script") == 1
+    # Three clips in folder order (sorted names); the broken one with its one-line error.
+    rows = re.findall(r'<tr(?: class="failed")?><td class="num" data-sort="(\d)">', page)
+    assert rows == ["1", "2", "3"]
+    assert re.search(r'class="error">error: [^<]*broken\.mp4[^<]*cannot be opened', page)
+    assert SAFETY_NOTE in page
+    assert not [p for p in out.rglob(".*")], "temporary files left behind"
+
+
+@pytest.mark.shared
+def test_report_clip_files(batch):
+    out, _, n = batch
+    page = (out / "index.html").read_text(encoding="utf-8")
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    # Sorted names: "<img..." < "broken" < "good"; the broken clip leaves no folder.
+    assert folders == ["01-img-src-x-onerror-alert-1", "03-good"]
+    for folder in folders:
+        clip = out / folder
+        summary = json.loads((clip / "summary.json").read_text())
+        assert summary["exercise"] == "bridge" and summary["frames"] == n
+        for key in ("hold_s", "target_s", "segments", "faults", "state_seconds", "verdict"):
+            assert key in summary
+        rows = list(csv.DictReader(io.StringIO((clip / "frames.csv").read_text())))
+        assert len(rows) == n and {"timestamp_s", "state", "rule:hip_lift"} <= set(rows[0])
+        with av.open(str(clip / "video.mp4")) as container:
+            stream = container.streams.video[0]
+            assert stream.codec_context.name == "h264"
+            assert sum(1 for _ in container.decode(stream)) == n
+        stills = sorted(p.name for p in clip.glob("*.jpg"))
+        assert stills and all(cv2.imread(str(clip / s)) is not None for s in stills)
+        for still in stills:
+            assert f'src="{folder}/{still}"' in page
+    # Each clip card: its video, fault links that seek it, rule plots, the timeline.
+    tags = parse(page)
+    videos = {a["id"]: a["src"] for t, a in tags if t == "video"}
+    assert videos == {"video-01": "01-img-src-x-onerror-alert-1/video.mp4", "video-03": "03-good/video.mp4"}
+    links = [a for t, a in tags if t == "a" and "data-t" in a]
+    assert links and all(a["data-video"] in videos for a in links)
+    assert all(0.0 <= float(a["data-t"]) <= 2.5 for a in links)
+    assert page.count('<svg class="plot"') == 6  # 3 rules x 2 clips
+    assert page.count('<svg class="timeline"') == 2
+
+
+@pytest.mark.shared
+def test_analyze_writes_the_annotated_video(real_clip, tmp_path):
+    clip, n = real_clip
+    out = tmp_path / "annotated.mp4"
+    code = main(["analyze", str(clip), "--exercise", "bridge", "--video", str(out), "--no-history",
+                 "--json", str(tmp_path / "s.jsonl")])
+    assert code == 0
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(stream)]
+        assert float(stream.average_rate) == pytest.approx(24.0, abs=0.05)
+    assert len(frames) == n
+    cap = cv2.VideoCapture(str(clip))
+    ok, first = cap.read()
+    cap.release()
+    assert frames[0].shape == first.shape
+    # The overlay changed the picture (banner, skeleton), but not everywhere.
+    diff = np.abs(frames[0].astype(int) - first.astype(int)).max(axis=2)
+    assert 0.01 < (diff > 40).mean() < 0.5
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_video_option_needs_one_video(tmp_path):
+    img = tmp_path / "a.png"
+    cv2.imwrite(str(img), np.zeros((8, 8, 3), np.uint8))
+    assert main(["analyze", str(img), "--exercise", "bridge", "--video", str(tmp_path / "o.mp4"),
+                 "--no-history"]) == 2
+    assert not (tmp_path / "o.mp4").exists()
