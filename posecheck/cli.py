@@ -154,6 +154,24 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return run_history_command(args.history, args.exercise, args.plot, args.limit)
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .live import LiveOptions, run_live, summary_text
+
+    if args.exercise and args.routine:
+        raise PosecheckError("give --exercise NAME or --routine, not both")
+    options = LiveOptions(
+        exercise=args.exercise, camera=args.camera, source=args.source, window=not args.no_window,
+        mute=args.mute, model=args.model, settings=load_settings(args.config), history=args.history,
+        record_history=not args.no_history, summary=args.summary, mirror=not args.no_mirror,
+        speed=args.speed)
+    result = run_live(options)
+    sys.stdout.write(summary_text(result.summary))
+    if result.ended == "camera_lost":
+        print("posecheck: the camera stopped delivering frames; the session was saved", file=sys.stderr)
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecheck", description="Checks stretching form, frame by frame.")
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
@@ -208,6 +226,26 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=20, metavar="N",
                          help="sessions (and days of progress) to list; default 20")
     history.set_defaults(func=_cmd_history)
+
+    live = sub.add_parser("live", help="coach live from a camera: the routine of 8 stretches, or one exercise")
+    what = live.add_mutually_exclusive_group()
+    what.add_argument("--exercise", "-e", metavar="NAME", help="one exercise (see `posecheck exercises`)")
+    what.add_argument("--routine", action="store_true", help="the whole routine of 8 stretches (the default)")
+    live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    live.add_argument("--source", metavar="FILE",
+                      help="play a video file as if it were the camera, at its own pace (the routine follows it)")
+    live.add_argument("--no-window", action="store_true", help="no window (headless use, tests)")
+    live.add_argument("--mute", action="store_true", help="no voice")
+    live.add_argument("--no-mirror", action="store_true", help="show the picture as the camera sees it")
+    live.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    live.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
+    live.add_argument("--history", metavar="PATH",
+                      help="history database (default: $POSECHECK_HISTORY or the user data folder)")
+    live.add_argument("--no-history", action="store_true", help="do not store this session in the history")
+    live.add_argument("--summary", metavar="FILE", help="write the session summary JSON here (atomically)")
+    live.add_argument("--speed", type=float, default=1.0, metavar="X",
+                      help="--source pace: 1 real time (default), 2 twice as fast, 0 every frame, no waiting")
+    live.set_defaults(func=_cmd_live)
     return parser
 
 
