@@ -11,7 +11,8 @@ Angle conventions (all in degrees, 0 = anatomical standing position):
   face from ``+z`` toward ``+x``); ``pitch`` tips it forward about its left-right
   axis (``-90`` lies on the back with the head toward ``-z``, ``+90`` lies prone
   with the head toward ``+z``); ``roll`` tips it about its forward axis (positive
-  tips the head toward the person's right).
+  tips the head toward the person's right); ``twist`` turns the pelvis about the
+  body's own long axis (positive: the front turns toward the person's left).
 * ``spine_flex`` bends the trunk forward (negative arches it back), split evenly
   over a lower and an upper spine segment; ``spine_lat`` bends it toward the
   person's left; ``spine_rot`` turns the chest toward the person's left.
@@ -86,6 +87,7 @@ class ActorPose:
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
+    twist: float = 0.0
     spine_flex: float = 0.0
     spine_lat: float = 0.0
     spine_rot: float = 0.0
@@ -146,7 +148,7 @@ def mirror(pose: ActorPose) -> ActorPose:
     """The same pose done on the other side of the body (left and right swapped).
 
     The body is reflected about its own mid-plane: left and right limb angles
-    swap, lateral bends, axial rotations and roll change sign; the root position,
+    swap, lateral bends, axial rotations, roll and twist change sign; the root position,
     yaw and pitch stay, so the figure keeps its place and facing in the scene.
     """
     changes: dict[str, float] = {}
@@ -155,7 +157,7 @@ def mirror(pose: ActorPose) -> ActorPose:
             changes["r_" + f[2:]] = getattr(pose, f)
         elif f.startswith("r_"):
             changes["l_" + f[2:]] = getattr(pose, f)
-    for f in ("spine_lat", "spine_rot", "neck_lat", "neck_rot", "roll"):
+    for f in ("spine_lat", "spine_rot", "neck_lat", "neck_rot", "roll", "twist"):
         changes[f] = -getattr(pose, f)
     return dataclasses.replace(pose, **changes)
 
@@ -268,7 +270,7 @@ def forward_kinematics(pose: ActorPose) -> Skeleton:
     P = pose
     J: dict[str, np.ndarray] = {}
     F: dict[str, np.ndarray] = {}
-    R0 = _ry(P.yaw) @ _rx(P.pitch) @ _rz(P.roll)
+    R0 = _ry(P.yaw) @ _rx(P.pitch) @ _rz(P.roll) @ _ry(P.twist)
     root = np.zeros(3)
     J["pelvis"] = root
     F["pelvis"] = R0

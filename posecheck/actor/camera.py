@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -13,6 +14,21 @@ import numpy as np
 # feet), +90 on its left, -90 on its right.
 VIEW_AZIMUTHS = {"front": 0.0, "left": 90.0, "right": -90.0, "oblique": 35.0,
                  "oblique_left": 35.0, "oblique_right": -35.0, "back": 180.0}
+
+
+@functools.lru_cache(maxsize=64)
+def _basis(azimuth: float, elevation: float, distance: float,
+           target: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    az, el = np.radians(azimuth), np.radians(elevation)
+    to_cam = np.array([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)])
+    fwd = -to_cam
+    right = np.cross(fwd, np.array([0.0, 1.0, 0.0]))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    cam = np.asarray(target, float) + to_cam * distance
+    for v in (cam, right, up, fwd):
+        v.setflags(write=False)
+    return cam, right, up, fwd
 
 
 @dataclass(frozen=True)
@@ -45,14 +61,7 @@ class View:
     # camera basis ----------------------------------------------------------
     def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(camera position, right, up, forward) unit vectors in world coordinates."""
-        az, el = np.radians(self.azimuth), np.radians(self.elevation)
-        to_cam = np.array([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)])
-        fwd = -to_cam
-        right = np.cross(fwd, np.array([0.0, 1.0, 0.0]))
-        right /= np.linalg.norm(right)
-        up = np.cross(right, fwd)
-        cam = np.asarray(self.target, float) + to_cam * self.distance
-        return cam, right, up, fwd
+        return _basis(self.azimuth, self.elevation, self.distance, tuple(self.target))
 
     def project(self, pts: np.ndarray, size: tuple[int, int] = (640, 480)) -> tuple[np.ndarray, np.ndarray]:
         """World points (N,3) -> (pixels (N,2), depth (N,)); depth grows away from the camera."""

@@ -14,16 +14,26 @@ def solve(pose: ActorPose, free: Sequence[str], residual: Callable[[Skeleton], n
           bounds: dict[str, tuple[float, float]] | None = None) -> ActorPose:
     """Adjust the ``free`` fields of ``pose`` to minimise ``|residual(fk(pose))|^2``.
 
-    Levenberg-Marquardt with forward differences; deterministic. Residuals are in
-    metres (or degrees/100 for angle targets, at the caller's choice).
+    Levenberg-Marquardt with forward differences; deterministic. A free name
+    ``"*knee"`` moves ``l_knee`` and ``r_knee`` together. Residuals are in metres
+    (angle targets scaled by the caller, e.g. degrees / 100).
     """
     names = list(free)
-    x = pose.as_vector(names)
+    x = np.array([float(getattr(pose, n.replace("*", "l_", 1))) for n in names])
     lo = np.array([(bounds or {}).get(n, (-1e9, 1e9))[0] for n in names])
     hi = np.array([(bounds or {}).get(n, (-1e9, 1e9))[1] for n in names])
 
+    def apply(v: np.ndarray) -> ActorPose:
+        changes: dict[str, float] = {}
+        for n, val in zip(names, v):
+            if n.startswith("*"):  # tied left and right
+                changes["l_" + n[1:]] = changes["r_" + n[1:]] = float(val)
+            else:
+                changes[n] = float(val)
+        return pose.replace(**changes)
+
     def f(v: np.ndarray) -> np.ndarray:
-        return np.atleast_1d(residual(forward_kinematics(pose.with_vector(names, v)))).astype(float)
+        return np.atleast_1d(residual(forward_kinematics(apply(v)))).astype(float)
 
     r = f(x)
     lam = damping
@@ -48,4 +58,4 @@ def solve(pose: ActorPose, free: Sequence[str], residual: Callable[[Skeleton], n
             lam *= 4
         if not improved or r @ r < 1e-12:
             break
-    return pose.with_vector(names, x)
+    return apply(x)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -60,6 +62,15 @@ def _fill_hull(img: np.ndarray, px: np.ndarray, colour, outline=None, thickness:
     return hull
 
 
+@functools.lru_cache(maxsize=8)
+def _room(view: View, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    img = np.zeros((h, w, 3), np.uint8)
+    _draw_room(img, view, size)
+    img.setflags(write=False)
+    return img
+
+
 def _draw_room(img: np.ndarray, view: View, size: tuple[int, int]) -> None:
     w, h = size
     img[:] = PALETTE["wall"]
@@ -94,53 +105,57 @@ def _draw_room(img: np.ndarray, view: View, size: tuple[int, int]) -> None:
 
 def _draw_shadow(img: np.ndarray, sk: Skeleton, view: View, size: tuple[int, int]) -> None:
     w, h = size
-    mask = np.zeros((h, w), np.float32)
+    layer = np.zeros((h, w), np.uint8)
+    items = []
     for p in sk.parts:
         pts = p.points()
         low = pts[:, 1].min()
         if low > 0.5:
             continue
-        strength = float(np.clip(1.0 - low / 0.5, 0.0, 1.0))
         flat = pts.copy()
         flat[:, 1] = 0.0
+        items.append((float(np.clip(1.0 - low / 0.5, 0.0, 1.0)), flat))
+    items.sort(key=lambda it: it[0])
+    for strength, flat in items:
         px, _ = view.project(flat, size)
-        layer = np.zeros((h, w), np.uint8)
-        cv2.fillConvexPoly(layer, cv2.convexHull(np.round(px * ONE).astype(np.int32)), 255,
-                           cv2.LINE_AA, SHIFT)
-        mask = np.maximum(mask, layer.astype(np.float32) / 255.0 * strength)
-    mask = cv2.GaussianBlur(mask, (0, 0), 5.0)
-    img[:] = (img.astype(np.float32) * (1.0 - 0.35 * mask[:, :, None])).astype(np.uint8)
+        cv2.fillConvexPoly(layer, cv2.convexHull(np.round(px * ONE).astype(np.int32)),
+                           int(255 * strength), cv2.LINE_AA, SHIFT)
+    x, y, bw, bh = cv2.boundingRect(layer)
+    if bw == 0:
+        return
+    pad = 16
+    x0, y0, x1, y1 = max(x - pad, 0), max(y - pad, 0), min(x + bw + pad, w), min(y + bh + pad, h)
+    m = cv2.GaussianBlur(layer[y0:y1, x0:x1].astype(np.float32) / 255.0, (0, 0), 5.0)
+    roi = img[y0:y1, x0:x1].astype(np.float32)
+    img[y0:y1, x0:x1] = (roi * (1.0 - 0.35 * m[:, :, None])).astype(np.uint8)
 
 
 def _draw_part(img: np.ndarray, part: Part, view: View, size, light: np.ndarray) -> None:
     base = _colour(part.kind)
     px, _ = view.project(part.points(), size)
-    _fill_hull(img, px, base, outline=_scale(base, 0.62), thickness=1)
-    # shading: a lighter stripe along the part on the side facing the light,
-    # and a darker band on the opposite side
+    hull = _fill_hull(img, px, base, outline=_scale(base, 0.62), thickness=1)
+    # shading: a darker band on the side away from the light and a lighter
+    # stripe along the part on the side facing it
     ax = part.axis()
     perp = light - ax * float(light @ ax)
     n = np.linalg.norm(perp)
     perp = perp / n if n > 1e-6 else light
     r = part.radius()
-    dark = part.points(0.55, -perp * 0.42 * r)
-    pd, _ = view.project(dark, size)
-    shade = np.zeros_like(img)
-    # draw the dark band by blending through a mask clipped to the part
-    clip = np.zeros(img.shape[:2], np.uint8)
-    _fill_hull(clip, px, 255)
-    band = np.zeros(img.shape[:2], np.uint8)
-    _fill_hull(band, pd, 255)
-    band = cv2.bitwise_and(band, clip)
-    del shade
-    m = band.astype(np.float32)[:, :, None] / 255.0
-    ys, xs = np.nonzero(band)
-    if len(ys):
-        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    x, y, bw, bh = cv2.boundingRect(hull)
+    x0, y0 = max(x >> SHIFT, 0) , max(y >> SHIFT, 0)
+    x1, y1 = min(((x + bw) >> SHIFT) + 2, img.shape[1]), min(((y + bh) >> SHIFT) + 2, img.shape[0])
+    if x1 > x0 and y1 > y0:
+        off = np.array([x0, y0], float)
+        clip = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        _fill_hull(clip, px - off, 255)
+        band = np.zeros_like(clip)
+        pd, _ = view.project(part.points(0.55, -perp * 0.42 * r), size)
+        _fill_hull(band, pd - off, 255)
+        band = cv2.bitwise_and(band, clip)
+        m = band.astype(np.float32)[:, :, None] / 255.0
         roi = img[y0:y1, x0:x1].astype(np.float32)
-        img[y0:y1, x0:x1] = (roi * (1.0 - 0.18 * m[y0:y1, x0:x1])).astype(np.uint8)
-    stripe = part.points(0.33, perp * 0.5 * r)
-    ps, _ = view.project(stripe, size)
+        img[y0:y1, x0:x1] = (roi * (1.0 - 0.18 * m)).astype(np.uint8)
+    ps, _ = view.project(part.points(0.33, perp * 0.5 * r), size)
     _fill_hull(img, ps, _mix(base, (255, 255, 255), 0.28))
 
 
@@ -193,9 +208,12 @@ def _draw_head(img: np.ndarray, part: Part, sk: Skeleton, view: View, size, ligh
         bp, _ = view.project(big, size)
         _fill_hull(clip, bp, 255)
         layer = cv2.bitwise_and(layer, clip)
-        m = layer.astype(np.float32)[:, :, None] / 255.0
-        hc = np.array(PALETTE["hair"], np.float32)
-        img[:] = (img.astype(np.float32) * (1 - m) + hc * m).astype(np.uint8)
+        x, y, bw, bh = cv2.boundingRect(layer)
+        if bw > 0:
+            m = layer[y:y + bh, x:x + bw].astype(np.float32)[:, :, None] / 255.0
+            hc = np.array(PALETTE["hair"], np.float32)
+            roi = img[y:y + bh, x:x + bw].astype(np.float32)
+            img[y:y + bh, x:x + bw] = (roi * (1 - m) + hc * m).astype(np.uint8)
 
     f = sk.face
     fw = lambda k: f[k]  # noqa: E731
@@ -262,8 +280,7 @@ def _draw_head(img: np.ndarray, part: Part, sk: Skeleton, view: View, size, ligh
 def render_skeleton(sk: Skeleton, view: View, size: tuple[int, int] = SIZE) -> np.ndarray:
     """Draw an already computed skeleton (see ``render``)."""
     w, h = size
-    img = np.zeros((h, w, 3), np.uint8)
-    _draw_room(img, view, size)
+    img = _room(view, tuple(size)).copy()
     _draw_shadow(img, sk, view, size)
     cam, right, up, fwd = view.basis()
     light = -fwd * 0.6 + up * 0.8 - right * 0.45
