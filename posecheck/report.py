@@ -33,7 +33,7 @@ import queue as queue_mod
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -150,18 +150,28 @@ def goal_fraction(summary: dict) -> float:
 
 
 def correct_share(summary: dict) -> float:
+    """Share of the clip's time judged correct (a still: 1 when its pose is correct)."""
+    if summary.get("kind") == "image":
+        return 1.0 if summary.get("verdict") == "correct" else 0.0
     seconds = summary.get("state_seconds") or {}
     total = sum(v or 0.0 for v in seconds.values())
     return (seconds.get("correct") or 0.0) / total if total > 0 else 0.0
 
 
 def clip_score(summary: dict) -> int:
-    """0-100: half the share of the goal reached, half the share of time in correct form."""
+    """0-100: half the share of the goal reached, half the share of time in correct form.
+
+    A still has no goal to reach: 100 when its pose is correct, else 0.
+    """
+    if summary.get("kind") == "image":
+        return int(round(100 * correct_share(summary)))
     return int(round(100 * (0.5 * goal_fraction(summary) + 0.5 * correct_share(summary))))
 
 
 def reached_short(summary: dict) -> str:
     """What was reached against the goal, in a few characters, for the index table."""
+    if summary.get("kind") == "image":
+        return "still"
     if summary.get("target_reps"):
         return f"{summary.get('reps') or 0} / {summary['target_reps']} reps"
     target = summary.get("target_s")
@@ -404,6 +414,7 @@ class KeyFrames:
         self.gates = set(gates)  # starting-position rules: they must pass, their margin does not count
         self.faults: dict[str, dict] = {}
         self.best: dict | None = None
+        self.first: dict | None = None  # a still for the card when nothing was judged
         self._best_score = -math.inf
         self._last_result = None
 
@@ -413,6 +424,8 @@ class KeyFrames:
         self._last_result = result
         a = result.assessment
         t = frame.timestamp_s
+        if self.first is None or (self.first["pose"] is None and result.pose is not None):
+            self.first = {"t": t, "image": image, "cue": result.cue or a.cue, "pose": result.pose}
         if a.state is State.INCORRECT:
             failing = next((r for r in a.results if r.ok is False), None)
             if failing is not None:
@@ -581,8 +594,13 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
         report.video_start_s = video.start_s
     else:
         annotate = Annotator(settings.exercises, fixed, VIDEO_MAX_SIDE)  # a still: no video
-        analysis = analyze_file(str(path), job.exercise, options,
-                                sink=lambda frame, result: on_frame(annotate(frame.image, result), frame, result))
+
+        def still(frame, result):
+            # One frame has no time to dwell in: show the frame's own judgement.
+            result = replace(result, state=result.assessment.state, cue=result.assessment.cue)
+            on_frame(annotate(frame.image, result), frame, result)
+
+        analysis = analyze_file(str(path), job.exercise, options, sink=still)
     summary = analysis.summary
     report.summary = summary
     ex_id = summary.get("exercise")
@@ -618,6 +636,11 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
         lead = "Best form" if keys.best["correct"] else "Closest to correct form"
         report.stills.append({"file": "best.jpg", "t": keys.best["t"], "kind": "best",
                               "caption": f"{lead}: {values}"})
+
+    if not report.stills and keys.first is not None:
+        _write_jpeg(folder / "frame.jpg", keys.first["image"])
+        report.stills.append({"file": "frame.jpg", "t": keys.first["t"], "kind": "frame",
+                              "caption": keys.first["cue"] or "not judged"})
 
     # Faults with every spell, for seeking.
     episodes = fault_episodes(frames)
@@ -814,14 +837,22 @@ def _clip_card(r: ClipReport) -> str:
                                                       if r.exercise else "") + "</dd>"]
     if r.instructions:
         parts.append(f"<dt>how</dt><dd>{esc(r.instructions)}</dd>")
-    parts += [f"<dt>goal</dt><dd>{esc(goal)}</dd>",
-              f"<dt>reached</dt><dd>{esc(reached)}"
-              + (f", {s['reps']} reps" if s.get("reps") is not None and not s.get("target_reps") else "") + "</dd>",
-              f"<dt>correct form</dt><dd>{share * 100:.0f}% of the clip</dd>",
-              f'<dt>score</dt><dd class="score">{r.score} / 100</dd>',
-              f"<dt>recorded</dt><dd>{esc(r.date)}</dd>",
-              f"<dt>length</dt><dd>{float(s.get('duration_s') or 0):.1f} s, {esc(s.get('frames', ''))} frames"
-              + (f" at {float(s['fps']):.2f} fps" if s.get("fps") else "") + "</dd>"]
+    if s.get("kind") == "image":
+        verdict = s.get("verdict", "")
+        parts += [f"<dt>verdict</dt><dd>{esc(STATE_LABELS.get(verdict, verdict))}"
+                  + (f": {esc(s['cue'])}" if s.get("cue") else "") + "</dd>",
+                  f'<dt>score</dt><dd class="score">{r.score} / 100</dd>',
+                  f"<dt>recorded</dt><dd>{esc(r.date)}</dd>",
+                  f"<dt>image</dt><dd>{esc(s.get('width', ''))} x {esc(s.get('height', ''))} pixels</dd>"]
+    else:
+        reps = s.get("reps") is not None and not s.get("target_reps")
+        parts += [f"<dt>goal</dt><dd>{esc(goal)}</dd>",
+                  f"<dt>reached</dt><dd>{esc(reached)}" + (f", {s['reps']} reps" if reps else "") + "</dd>",
+                  f"<dt>correct form</dt><dd>{share * 100:.0f}% of the clip</dd>",
+                  f'<dt>score</dt><dd class="score">{r.score} / 100</dd>',
+                  f"<dt>recorded</dt><dd>{esc(r.date)}</dd>",
+                  f"<dt>length</dt><dd>{float(s.get('duration_s') or 0):.1f} s, {esc(s.get('frames', ''))} "
+                  "frames" + (f" at {float(s['fps']):.2f} fps" if s.get("fps") else "") + "</dd>"]
     spans = s.get("exercise_segments") or []
     if len(spans) > 1:
         items = "; ".join(f"{fmt_time(p.get('start_s'))}-{fmt_time(p.get('end_s'))} {p.get('exercise')}"
@@ -833,7 +864,8 @@ def _clip_card(r: ClipReport) -> str:
     if r.video:
         src = href(r.folder, r.video)
         parts.append(f'<video id="{video_id}" controls preload="metadata" playsinline src="{src}"></video>')
-    parts.append("<h3>Timeline</h3>" + r.timeline + _legend())
+    if s.get("kind") != "image":
+        parts.append("<h3>Timeline</h3>" + r.timeline + _legend())
     parts.append("<h3>Faults</h3>")
     if r.faults:
         parts.append('<ul class="faults">')
@@ -858,12 +890,25 @@ def _clip_card(r: ClipReport) -> str:
         for still in r.stills:
             t = max(0.0, still["t"] - r.video_start_s)
             seek = f' class="seek" data-video="{video_id}" data-t="{t:.3f}"' if r.video else ""
-            label = "Fault" if still["kind"] == "fault" else "Best"
+            label = {"fault": "Fault", "best": "Best form"}.get(still["kind"], "Frame")
             parts.append(f'<figure><img{seek} src="{href(r.folder, still["file"])}" loading="lazy" '
                          f'alt="{esc(label)} at {fmt_time(still["t"])}">'
                          f'<figcaption>{fmt_time(still["t"])} &middot; {esc(still["caption"])}</figcaption></figure>')
         parts.append("</div>")
-    if r.plots:
+    if s.get("kind") == "image" and s.get("rules"):
+        parts.append("<h3>Rules</h3><table><thead><tr><th>rule</th><th>value</th><th>accepted</th>"
+                     "<th>result</th></tr></thead><tbody>")
+        units = {p["name"]: p.get("unit", "deg") for p in r.plots}
+        for rule in s["rules"]:
+            unit = units.get(rule["rule"], "deg")
+            value = rule.get("value")
+            shown = _fmt_value(value, unit) if isinstance(value, (int, float)) else "?"
+            outcome = {True: "ok", False: rule.get("cue") or "fails", None: "not seen"}.get(rule.get("ok"), "")
+            parts.append(f'<tr><td>{esc(rule["rule"])}</td><td class="num">{esc(shown)}</td>'
+                         f'<td>{esc(_fmt_value(rule.get("low", math.nan), unit))} to '
+                         f'{esc(_fmt_value(rule.get("high", math.nan), unit))}</td><td>{esc(outcome)}</td></tr>')
+        parts.append("</tbody></table>")
+    elif r.plots:
         parts.append("<h3>Rules over time</h3>")
         for plot in r.plots:
             parts.append(f'<p><strong>{esc(plot["name"])}</strong> <span class="muted">'
