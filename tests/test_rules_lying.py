@@ -1,0 +1,162 @@
+"""Rules of the lying exercises (bridge, knee_to_chest, knee_to_chest_rotation, cobra).
+
+Poses are synthetic: named joints are placed at pixel positions of a 640x480
+frame (visibility 1.0 unless a test lowers it), so each rule can be shown
+passing and failing with its cue, and the side choice and the camera-view
+check can be exercised. No model runs here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posecheck.exercises import get_exercise, judge
+from posecheck.features import compute_features
+from posecheck.landmarks import PoseLandmark as L
+from posecheck.types import Assessment, Pose, State
+
+WH = (640, 480)
+SIDES = ("LEFT", "RIGHT")
+
+
+def _parent(name: str) -> str | None:
+    """Where an unplaced landmark goes: face points on the nose, hands on the wrist, feet on the ankle."""
+    if name.startswith(("LEFT_EYE", "RIGHT_EYE", "MOUTH")) or name.endswith("_EAR"):
+        return "NOSE"
+    side, _, part = name.partition("_")
+    if part in ("PINKY", "INDEX", "THUMB"):
+        return f"{side}_WRIST"
+    if part in ("HEEL", "FOOT_INDEX"):
+        return f"{side}_ANKLE"
+    return None
+
+
+def pose(joints: dict[str, tuple[float, float]], *, far: str = "RIGHT", far_offset=(0.0, -8.0),
+         visibility: dict[str, float] | None = None,
+         world: dict[str, tuple[float, float, float]] | None = None) -> Pose:
+    """A Pose from pixel positions.
+
+    A key without a side ("HIP") is the near side's joint; the far side's copy is
+    placed ``far_offset`` pixels away, as a side view shows it. Keys with a side
+    ("LEFT_KNEE") are placed as given. ``visibility`` overrides per landmark name.
+    ``world`` gives metric 3D positions by landmark name (others are 0).
+    """
+    near = "LEFT" if far == "RIGHT" else "RIGHT"
+    px: dict[str, tuple[float, float]] = {}
+    for name, (x, y) in joints.items():
+        if name in L.__members__:
+            px[name] = (x, y)
+        else:
+            px.setdefault(f"{near}_{name}", (x, y))
+            px.setdefault(f"{far}_{name}", (x + far_offset[0], y + far_offset[1]))
+    xyz = np.zeros((33, 3))
+    for lmk in L:
+        name = lmk.name if lmk.name in px else _parent(lmk.name)
+        if name not in px:
+            raise KeyError(f"no position for {lmk.name}")
+        xyz[lmk, 0] = px[name][0] / WH[0]
+        xyz[lmk, 1] = px[name][1] / WH[1]
+    vis = np.ones(33)
+    for name, v in (visibility or {}).items():
+        vis[L[name]] = v
+    w = np.zeros((33, 3))
+    for name, p in (world or {}).items():
+        w[L[name]] = p
+    return Pose(xyz=xyz, visibility=vis, presence=vis.copy(), world=w, timestamp_s=0.0, image_wh=WH)
+
+
+def assess(exercise_id: str, p: Pose) -> Assessment:
+    return judge(get_exercise(exercise_id), compute_features(p))
+
+
+def failing(a: Assessment) -> list[str]:
+    return [r.name for r in a.results if r.ok is False]
+
+
+def check_fails(exercise_id: str, p: Pose, rule: str, cue: str) -> Assessment:
+    a = assess(exercise_id, p)
+    assert a.state is State.INCORRECT, (a.state, [(r.name, r.value, r.ok) for r in a.results])
+    assert rule in failing(a), [(r.name, r.value, r.ok) for r in a.results]
+    assert a.cue == cue
+    return a
+
+
+def with_(base: dict, **changes) -> dict:
+    out = dict(base)
+    out.update(changes)
+    return out
+
+
+@pytest.mark.parametrize("ex_id", ["bridge"])
+def test_every_rule_has_cues_and_a_gate_exists(ex_id):
+    ex = get_exercise(ex_id)
+    assert ex.goal.kind == "hold" and ex.goal.target == 20.0
+    assert any(r.gate for r in ex.rules)
+    for r in ex.rules:
+        assert r.low < r.high
+        assert r.cue_low or r.cue_high, r.name
+
+
+# ---------------------------------------------------------------- bridge
+# Side view, head at the image left, the person's left side toward the camera.
+BRIDGE = {
+    "NOSE": (90, 300), "SHOULDER": (150, 330), "ELBOW": (200, 338), "WRIST": (250, 338),
+    "HIP": (300, 260), "KNEE": (436, 197), "ANKLE": (446, 340),
+}
+
+
+def test_bridge_correct():
+    a = assess("bridge", pose(BRIDGE))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side is None
+
+
+def test_bridge_lying_gate():
+    # Sitting up: the shoulders far above the hips.
+    sitting = with_(BRIDGE, NOSE=(300, 40), SHOULDER=(300, 100), HIP=(320, 260))
+    check_fails("bridge", pose(sitting), "lying", "Lie on your back with your knees bent")
+
+
+def test_bridge_feet_flat_gate():
+    # Shins lying along the floor (knees not up).
+    flat = with_(BRIDGE, ANKLE=(600, 220))
+    check_fails("bridge", pose(flat), "feet_flat", "Bend your knees and put your feet flat on the floor")
+
+
+def test_bridge_hips_up():
+    down = with_(BRIDGE, HIP=(300, 325), KNEE=(436, 240))
+    check_fails("bridge", pose(down), "hips_up", "Lift your hips off the floor")
+
+
+def test_bridge_hip_lift_sagging_and_arched():
+    sag = with_(BRIDGE, HIP=(300, 300), KNEE=(436, 170))
+    a = check_fails("bridge", pose(sag), "hip_lift", "Lift your hips higher")
+    assert next(r for r in a.results if r.name == "hip_lift").value < 155
+    arched = with_(BRIDGE, HIP=(300, 150))
+    a = check_fails("bridge", pose(arched), "hip_lift", "Lower your hips a little, don't arch your back")
+    assert next(r for r in a.results if r.name == "hip_lift").value > 235
+
+
+def test_bridge_knee_bend():
+    tight = with_(BRIDGE, ANKLE=(340, 300))
+    check_fails("bridge", pose(tight), "knee_bend", "Move your feet a little further from your hips")
+    far = with_(BRIDGE, HIP=(300, 290), KNEE=(450, 262), ANKLE=(545, 338))
+    check_fails("bridge", pose(far), "knee_bend", "Bring your feet closer to your hips")
+
+
+def test_bridge_reads_the_near_side():
+    # The right side faces the camera: its joints are placed; the left is hidden.
+    a = assess("bridge", pose(BRIDGE, far="LEFT", visibility={
+        n: 0.3 for n in ("LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_WRIST", "LEFT_HIP", "LEFT_KNEE", "LEFT_ANKLE")}))
+    assert a.state is State.CORRECT
+
+
+def test_bridge_wrong_view_and_untrusted_joint_are_uncertain():
+    # Seen from the feet: the shoulders spread across the image.
+    front = pose(with_(BRIDGE, LEFT_SHOULDER=(150, 400), RIGHT_SHOULDER=(150, 240)))
+    a = assess("bridge", front)
+    assert a.state is State.UNCERTAIN
+    assert a.cue == get_exercise("bridge").view_cue
+    hidden_knee = pose(BRIDGE, visibility={"LEFT_KNEE": 0.2, "RIGHT_KNEE": 0.2})
+    assert assess("bridge", hidden_knee).state is State.UNCERTAIN
