@@ -136,7 +136,10 @@ def _disc_mask(radius: int) -> np.ndarray:
     size = 2 * radius + 1
     mask = np.zeros((size, size), np.uint8)
     cv2.circle(mask, (radius, radius), radius, 255, -1, cv2.LINE_AA)
-    return mask > 127
+    mask[mask < 128] = 0
+    mask[mask >= 128] = 255
+    mask.setflags(write=False)
+    return mask
 
 
 def shade_disc(image: np.ndarray, cx: int, cy: int, radius: int, alpha: float = 0.6) -> np.ndarray:
@@ -151,7 +154,8 @@ def shade_disc(image: np.ndarray, cx: int, cy: int, radius: int, alpha: float = 
         return image
     roi = image[y0c:y1c, x0c:x1c]
     m = mask[sy0:sy0 + (y1c - y0c), sx0:sx0 + (x1c - x0c)]
-    roi[m] = (roi[m] * (1.0 - alpha)).astype(np.uint8)
+    dark = cv2.convertScaleAbs(roi, alpha=1.0 - alpha)  # a small ROI-sized temporary only
+    cv2.copyTo(dark, np.ascontiguousarray(m), roi)
     return image
 
 

@@ -577,6 +577,8 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     path = Path(job.path)
     kind = kind_of(path)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in [*folder.glob("fault-*.jpg"), folder / "best.jpg", folder / "frame.jpg"]:
+        stale.unlink(missing_ok=True)  # stills of an earlier report into the same folder
     keys = KeyFrames(gates={r.name for ex in settings.exercises.values() for r in ex.rules if r.gate})
     options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False)
 
