@@ -20,6 +20,7 @@ written atomically at the end in every one of those cases.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -243,9 +244,14 @@ def _text(canvas, text, org, scale, color=overlay.WHITE, thickness=2, center=Fal
     return th + base
 
 
+@functools.lru_cache(maxsize=256)
+def _wrap(text: str, width: int, scale: float, thickness: int, max_lines: int) -> tuple[str, ...]:
+    return tuple(overlay.wrap_text(text, width, scale, thickness, max_lines=max_lines))
+
+
 def _paragraph(canvas, text, x, y, width, scale, color=overlay.WHITE, thickness=1, max_lines=4,
                center=False) -> int:
-    for line in overlay.wrap_text(text, width, scale, thickness, max_lines=max_lines):
+    for line in _wrap(text, width, scale, thickness, max_lines):
         y += _text(canvas, line, (x + width // 2 if center else x, y), scale, color, thickness, center) + 8
     return y
 
@@ -270,7 +276,7 @@ def _draw_note(canvas: np.ndarray, big: bool) -> None:
                        0.8, center=True) + 20
         _paragraph(canvas, KEYS_HELP, 230, y, 820, 0.65, overlay.GREY, center=True)
     else:
-        lines = overlay.wrap_text(SAFETY_NOTE, 640, 0.6, 1, max_lines=2)
+        lines = _wrap(SAFETY_NOTE, 640, 0.6, 1, 2)
         h = 24 + 30 * len(lines)
         _panel(canvas, 320, 170, 960, 170 + h)
         y = 180
@@ -354,8 +360,11 @@ def _draw_summary(canvas: np.ndarray, summary: dict | None) -> None:
 
 def render_canvas(image: np.ndarray, step: CoachStep, fps: float | None, mirror: bool,
                   refs: References | None = None, summary: dict | None = None,
-                  muted: bool = False, help_line: bool = True) -> np.ndarray:
-    """The 1280x720 picture for one frame: the scaled camera picture with the overlay, and the routine."""
+                  muted: bool = False, help_line: bool = True, out: np.ndarray | None = None) -> np.ndarray:
+    """The 1280x720 picture for one frame: the scaled camera picture with the overlay, and the routine.
+
+    ``out`` is a canvas to draw into (reused from frame to frame), else a new one is made.
+    """
     h, w = image.shape[:2]
     lay = Layout.fit(w, h)
     scaled = cv2.resize(image, (lay.w, lay.h), interpolation=cv2.INTER_LINEAR)
@@ -373,7 +382,14 @@ def render_canvas(image: np.ndarray, step: CoachStep, fps: float | None, mirror:
     if lay.w == CANVAS_W and lay.h == CANVAS_H:
         canvas = scaled
     else:
-        canvas = np.zeros((CANVAS_H, CANVAS_W, 3), np.uint8)
+        if out is None or out.shape != (CANVAS_H, CANVAS_W, 3) or out.dtype != np.uint8:
+            canvas = np.zeros((CANVAS_H, CANVAS_W, 3), np.uint8)
+        else:
+            canvas = out  # only the bars need clearing: the picture covers the rest
+            canvas[:lay.y] = 0
+            canvas[lay.y + lay.h:] = 0
+            canvas[:, :lay.x] = 0
+            canvas[:, lay.x + lay.w:] = 0
         canvas[lay.y:lay.y + lay.h, lay.x:lay.x + lay.w] = scaled
     ex = view.exercise
     if view.total > 1 and ex is not None and view.phase is not Phase.DONE:
@@ -724,6 +740,7 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
     last_frame_at = time.monotonic()
     ended = "complete"
     muted = options.mute
+    canvas_buffer = None
     while True:
         if stopper.signum is not None:
             ended = "interrupted"
@@ -761,7 +778,8 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
         if draw:
             canvas = render_canvas(frame.image, step, fps, options.mirror, refs, summary=None,
                                    muted=muted or bool(getattr(voice, "mute", False)),
-                                   help_line=options.window)
+                                   help_line=options.window, out=canvas_buffer)
+            canvas_buffer = canvas
             latencies.append((time.monotonic() - captured_at) * 1000.0)
             if options.on_canvas is not None:
                 options.on_canvas(canvas, step)

@@ -43,6 +43,9 @@ from .types import FrameResult, Pose, State
 SAFETY_NOTE = ("This is not medical advice. Consult a qualified professional for chronic or severe "
                "back issues.")
 
+# The label of a frame that was not labelled (recognition runs at a lower rate than frames).
+UNLABELLED = "<unlabelled>"
+
 # Voice priorities (the same numbers as posecheck.voice LOW / NORMAL / HIGH).
 LOW, NORMAL, HIGH = 0, 1, 2
 
@@ -284,8 +287,12 @@ class RoutineMachine:
 
     # -- per frame
 
-    def update(self, t: float, result: FrameResult | None = None, label: str | None = None) -> list[Event]:
-        """One frame at frame time ``t``: ``result`` of the open judge (if any), ``label`` of the pose."""
+    def update(self, t: float, result: FrameResult | None = None, label: str | None = UNLABELLED) -> list[Event]:
+        """One frame at frame time ``t``: ``result`` of the open judge (if any), ``label`` of the pose.
+
+        ``label`` is the exercise the pose shows (``recognize.frame_label``), None
+        for none, or ``UNLABELLED`` when this frame was not labelled at all.
+        """
         if self.finished or self.paused:
             return []
         self._last_t = t
@@ -343,10 +350,9 @@ class RoutineMachine:
         events: list[Event] = []
         correct = r.state is State.CORRECT
         # Follow the side the person actually works.
-        if (ex.has_sides and correct and r.side in ex.sides and r.side != self.side
-                and r.side not in self.sides_done):
+        if ex.has_sides and correct and r.side in ex.sides and r.side not in self.sides_done:
             self.side = r.side
-            if self.phase is Phase.SWITCH:
+            if self.phase is Phase.SWITCH:  # holding on the new side already
                 self._enter(Phase.ACTIVE, c)
         if correct and not self._was_correct:
             events.append(Say("Hold" if ex.goal.kind == "hold" else "Good form", NORMAL))
@@ -392,7 +398,8 @@ class RoutineMachine:
     def _moved_on(self, c: float, label: str | None) -> tuple[int, float] | None:
         """(plan index, onset) when the frames clearly show a later exercise of the plan."""
         rule = self.rule
-        self._labels.append((c, label))
+        if label != UNLABELLED:
+            self._labels.append((c, label))
         while self._labels and self._labels[0][0] < c - rule.history_s:
             self._labels.popleft()
         if c - self._exercise_t0 < rule.window_s:
@@ -570,7 +577,7 @@ class CoachStep:
     result: FrameResult | None  # the open judge's result for this frame
     exercise: Exercise | None  # the exercise ``result`` belongs to
     speech: tuple[Say, ...]
-    label: str | None = None
+    label: str | None = UNLABELLED
 
 
 class Coach:
@@ -584,7 +591,8 @@ class Coach:
     def __init__(self, plan: Sequence[Exercise], *, dwell_s: float = 0.3, grace_s: float = 0.5,
                  timing: Timing | None = None, follow: bool = False, rule: FollowRule | None = None,
                  exercises: dict[str, Exercise] | None = None,
-                 on_result: Callable[[dict], None] | None = None, mode: str | None = None):
+                 on_result: Callable[[dict], None] | None = None, mode: str | None = None,
+                 label_every_s: float = 0.1):
         self.machine = RoutineMachine(plan, timing=timing, follow=follow, rule=rule)
         self.plan = self.machine.plan
         self.dwell_s, self.grace_s = dwell_s, grace_s
@@ -602,6 +610,8 @@ class Coach:
         self._buffer: deque[tuple[float, Pose | None]] = deque()
         self._buffer_s = (rule or FollowRule()).history_s
         self._smoother = PoseSmoother() if self.machine.recognize else None
+        self.label_every_s = label_every_s
+        self._label_t: float | None = None
         self.frames = 0
         self.judged_frames = 0
         self.first_t: float | None = None
@@ -616,10 +626,15 @@ class Coach:
     def paused(self) -> bool:
         return self.machine.paused
 
-    def label(self, pose: Pose | None) -> str | None:
+    def label(self, pose: Pose | None, t: float | None = None) -> str | None:
+        """The exercise the pose shows, or None; ``UNLABELLED`` between label times."""
         if self._smoother is None:
-            return None
-        smoothed = self._smoother(pose)
+            return UNLABELLED
+        smoothed = self._smoother(pose)  # every frame, so the filter keeps its time steps
+        if t is not None:
+            if self._label_t is not None and t - self._label_t < self.label_every_s - 1e-9:
+                return UNLABELLED
+            self._label_t = t
         if smoothed is None:
             return None
         return frame_label(compute_features(smoothed), self._exercises)
@@ -634,13 +649,13 @@ class Coach:
             return CoachStep(m.clock(t), m.view(t), None, None, ())
         paused = m.paused
         c = m.clock(t)
-        label = None
+        label = UNLABELLED
         result = None
         if not paused:
             self._buffer.append((c, pose))
             while self._buffer and self._buffer[0][0] < c - self._buffer_s:
                 self._buffer.popleft()
-            label = self.label(pose)
+            label = self.label(pose, c)
             if self.session is not None:
                 result = self._judge(c, pose)
         events = m.update(t, result, label)
