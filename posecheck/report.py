@@ -1039,7 +1039,12 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
 
 
 def _run_pool(plan: list[ClipJob], n_jobs: int, advance, finish) -> dict[int, ClipReport]:
-    """Clips over a pool of worker processes (spawned: MediaPipe's threads do not survive fork)."""
+    """Clips over a pool of worker processes (spawned: MediaPipe's threads do not survive fork).
+
+    A worker that dies (a crash in native code on some file) breaks the whole
+    pool; the clips it took down with it are then retried one per fresh
+    process, so only the clip that crashes again is reported as crashed.
+    """
     ctx = multiprocessing.get_context("spawn")
     progress_queue = ctx.Queue()
     reports: dict[int, ClipReport] = {}
@@ -1054,25 +1059,43 @@ def _run_pool(plan: list[ClipJob], n_jobs: int, advance, finish) -> dict[int, Cl
                 return
             advance(index, n)
 
-    with cf.ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx, initializer=_init_worker,
-                                initargs=(progress_queue,)) as pool:
-        futures = {pool.submit(analyze_clip, job): job for job in plan}
-        pending = set(futures)
-        while pending:
-            finished, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-            drain()
-            for fut in finished:
-                job = futures[fut]
-                try:
-                    reports[job.index] = fut.result()
-                except Exception as exc:  # the worker died (a crash in native code) or could not start
-                    reports[job.index] = ClipReport(index=job.index, path=job.path, name=Path(job.path).name,
-                                                    folder=job.folder, error=f"analysis crashed: {_one_line(exc)}")
-                    _clean_failed_folder(Path(job.out) / job.folder)
-                finish(job.index)
-    drain()
-    progress_queue.close()
+    def run(jobs: list[ClipJob], workers: int) -> list[ClipJob]:
+        """Runs ``jobs``; returns those lost to a broken pool."""
+        lost: list[ClipJob] = []
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                    initargs=(progress_queue,)) as pool:
+            futures = {pool.submit(analyze_clip, job): job for job in jobs}
+            pending = set(futures)
+            while pending:
+                finished, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+                drain()
+                for fut in finished:
+                    job = futures[fut]
+                    try:
+                        reports[job.index] = fut.result()
+                    except Exception as exc:  # the pool broke: a worker died, or could not start
+                        if len(jobs) == 1:
+                            reports[job.index] = _crashed(job, exc)
+                        else:
+                            lost.append(job)
+                            continue
+                    finish(job.index)
+        drain()
+        return lost
+
+    try:
+        lost = run(plan, n_jobs)
+        for job in sorted(lost, key=lambda j: j.index):
+            run([job], 1)
+    finally:
+        progress_queue.close()
     return reports
+
+
+def _crashed(job: ClipJob, exc: BaseException) -> ClipReport:
+    _clean_failed_folder(Path(job.out) / job.folder)
+    return ClipReport(index=job.index, path=job.path, name=Path(job.path).name, folder=job.folder,
+                      error=f"analysis crashed: {_one_line(exc)}")
 
 
 def _clean_failed_folder(folder: Path) -> None:
