@@ -229,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     live = sub.add_parser("live", help="coach live from a camera: the routine of 8 stretches, or one exercise")
     what = live.add_mutually_exclusive_group()
-    what.add_argument("--exercise", "-e", metavar="NAME", help="one exercise (see `posecheck exercises`)")
+    what.add_argument("--exercise", "-e", metavar="NAME",
+                      help="one exercise (see `posecheck exercises`), or several joined by commas")
     what.add_argument("--routine", action="store_true", help="the whole routine of 8 stretches (the default)")
     live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
     live.add_argument("--source", metavar="FILE",

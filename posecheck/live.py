@@ -199,35 +199,65 @@ class Layout:
 
 
 class References:
-    """Reference figures (the synthetic actor in each exercise's target pose), made in the background."""
+    """Reference figures (the synthetic actor in an exercise's target pose), drawn on a background thread.
 
-    def __init__(self, exercises: Iterable[Exercise], size: tuple[int, int] = (400, 300)):
+    ``get(exercise_id, side)`` returns the figure once drawn, and asks for it
+    (None) the first time; nothing is drawn that is not asked for.
+    """
+
+    def __init__(self, size: tuple[int, int] = (400, 300)):
         self.size = size
-        self._images: dict[str, np.ndarray | None] = {}
-        self._lock = threading.Lock()
-        self._ids = [ex.id for ex in exercises]
+        self._images: dict[tuple[str, str | None], np.ndarray | None] = {}
+        self._wanted: list[tuple[str, str | None]] = []
+        self._cond = threading.Condition()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="posecheck-references", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
+    @staticmethod
+    def _renderer():
         try:
-            from .actor import render_reference  # drawn by the synthetic actor
-        except Exception:
-            return
-        from .exercises import get_exercise
-
-        for ex_id in self._ids:
+            from .actor import render_reference  # type: ignore[attr-defined]
+        except ImportError:
             try:
-                image = render_reference(get_exercise(ex_id), self.size)
-                image = np.ascontiguousarray(image[..., :3]).astype(np.uint8)
+                from .actor.clips import render_reference
+            except ImportError:
+                return None
+        return render_reference
+
+    def _run(self) -> None:
+        render = None
+        while True:
+            with self._cond:
+                while not self._wanted and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                key = self._wanted.pop(0)
+            if render is None:
+                render = self._renderer() or (lambda *a, **k: None)
+            try:
+                image = render(key[0], self.size, key[1])
+                image = None if image is None else np.ascontiguousarray(image[..., :3]).astype(np.uint8)
             except Exception:
                 image = None
-            with self._lock:
-                self._images[ex_id] = image
+            with self._cond:
+                self._images[key] = image
 
-    def get(self, ex_id: str) -> np.ndarray | None:
-        with self._lock:
-            return self._images.get(ex_id)
+    def get(self, ex_id: str, side: str | None = None) -> np.ndarray | None:
+        key = (ex_id, side)
+        with self._cond:
+            if key in self._images:
+                return self._images[key]
+            if key not in self._wanted:
+                self._wanted.append(key)
+                self._cond.notify_all()
+            return None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
 
 def _panel(canvas: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = 0.78) -> None:
@@ -276,16 +306,16 @@ def _draw_note(canvas: np.ndarray, big: bool) -> None:
                        0.8, center=True) + 20
         _paragraph(canvas, KEYS_HELP, 230, y, 820, 0.65, overlay.GREY, center=True)
     else:
-        lines = _wrap(SAFETY_NOTE, 640, 0.6, 1, 2)
-        h = 24 + 30 * len(lines)
-        _panel(canvas, 320, 170, 960, 170 + h)
-        y = 180
+        lines = _wrap(SAFETY_NOTE, 640, 0.55, 1, 2)
+        h = 16 + 28 * len(lines)
+        _panel(canvas, 310, 44, 970, 44 + h)
+        y = 52
         for line in lines:
-            y += _text(canvas, line, (640, y), 0.6, overlay.AMBER, 1, center=True) + 8
+            y += _text(canvas, line, (640, y), 0.55, overlay.AMBER, 1, center=True) + 8
 
 
 def _draw_card(canvas: np.ndarray, ex: Exercise, view: RoutineView, refs: References | None, full: bool) -> None:
-    figure = refs.get(ex.id) if refs is not None else None
+    figure = refs.get(ex.id, view.side) if refs is not None else None
     side = f"Start with your {view.side} side" if view.side else ""
     if full:
         _panel(canvas, 90, 110, 1190, 620)
@@ -303,15 +333,19 @@ def _draw_card(canvas: np.ndarray, ex: Exercise, view: RoutineView, refs: Refere
             y = _paragraph(canvas, side, x, y, w, 0.8, overlay.WHITE, 2) + 10
         if view.remaining_s is not None:
             _text(canvas, f"Starting in {math.ceil(view.remaining_s)} s", (x, 545), 0.9, overlay.GREY, 2)
-    else:
-        x0, y0, x1, y1 = 16, 250, 356, 560
+    else:  # compact, bottom left, while the video runs
+        fig_h = 150 if figure is not None else 0
+        x0, x1, y1 = 12, 292, CANVAS_H - 40
+        lines = [(f"{view.index + 1}/{view.total} {ex.title}", 0.65, overlay.WHITE, 2),
+                 (view_words(ex.view), 0.5, overlay.AMBER, 1), (goal_words(ex), 0.5, overlay.GREEN, 1)]
+        text_h = sum(len(_wrap(t, 256, sc, tk, 2)) * (int(30 * sc / 0.65) + 8) for t, sc, _, tk in lines)
+        y0 = y1 - fig_h - text_h - 28
         _panel(canvas, x0, y0, x1, y1)
-        y = _paragraph(canvas, f"{view.index + 1}/{view.total} {ex.title}", x0 + 12, y0 + 12, 316, 0.75,
-                       thickness=2, max_lines=2)
-        y = _paragraph(canvas, view_words(ex.view), x0 + 12, y + 2, 316, 0.55, overlay.AMBER, max_lines=2)
-        y = _paragraph(canvas, goal_words(ex), x0 + 12, y, 316, 0.55, overlay.GREEN, max_lines=2)
-        if figure is not None and y1 - 10 - y > 60:
-            _paste(canvas, figure, x0 + 12, y + 4, 316, y1 - 14 - y)
+        y = y0 + 10
+        for text, scale, color, tk in lines:
+            y = _paragraph(canvas, text, x0 + 12, y, 256, scale, color, tk, max_lines=2)
+        if figure is not None:
+            _paste(canvas, figure, x0 + 10, y1 - fig_h - 8, x1 - x0 - 20, fig_h)
 
 
 def _draw_center(canvas: np.ndarray, lines: list[tuple[str, float, tuple]], y: int = 250) -> None:
@@ -322,6 +356,13 @@ def _draw_center(canvas: np.ndarray, lines: list[tuple[str, float, tuple]], y: i
     yy = y + 28
     for (text, scale, color), sz in zip(lines, sizes):
         yy += _text(canvas, text, (640, yy), scale, color, 3, center=True) + 18
+
+
+def _title(ex_id: str) -> str:
+    from .exercises import registry
+
+    ex = registry().get(ex_id)
+    return ex.title if ex is not None else ex_id
 
 
 def _summary_lines(summary: dict) -> list[str]:
@@ -344,7 +385,7 @@ def _summary_lines(summary: dict) -> list[str]:
             faults.append(a["top_fault"]["cue"] or a["top_fault"]["rule"])
         lines.append(head + (f"  - most often: {'; '.join(faults)}" if faults else ""))
     for ex_id in summary.get("not_done", []):
-        lines.append(f"{ex_id}: not done")
+        lines.append(f"{_title(ex_id)}: not done")
     return lines
 
 
@@ -375,10 +416,13 @@ def render_canvas(image: np.ndarray, step: CoachStep, fps: float | None, mirror:
         if mirror:
             cv2.flip(scaled, 1, dst=scaled)
         words = {Phase.INTRO: "WELCOME", Phase.CARD: "GET READY", Phase.COUNTDOWN: "GET READY",
-                 Phase.REST: "REST", Phase.DONE: "FINISHED"}.get(view.phase, "")
+                 Phase.REST: "REST"}.get(view.phase, "")
+        if view.paused:
+            words = "PAUSED"
         title = view.exercise.title if view.exercise is not None else ""
-        overlay.draw_banner(scaled, State.NO_PERSON, title=title, side=view.side if view.exercise else None,
-                            text=words or None, fps=fps)
+        if view.phase is not Phase.DONE:
+            overlay.draw_banner(scaled, State.NO_PERSON, title=title, side=view.side if view.exercise else None,
+                                text=words or None, fps=fps)
     if lay.w == CANVAS_W and lay.h == CANVAS_H:
         canvas = scaled
     else:
@@ -400,6 +444,9 @@ def render_canvas(image: np.ndarray, step: CoachStep, fps: float | None, mirror:
         _draw_note(canvas, big=True)
     elif view.show_note:
         _draw_note(canvas, big=False)
+    if refs is not None and view.phase is Phase.REST and view.next_exercise is not None:
+        nxt_ex = view.next_exercise  # draw its figure before its card shows
+        refs.get(nxt_ex.id, nxt_ex.sides[0] if nxt_ex.has_sides else None)
     if view.show_card and ex is not None:
         _draw_card(canvas, ex, view, refs, full=view.phase is Phase.CARD)
     if view.phase is Phase.COUNTDOWN and view.remaining_s is not None:
@@ -618,6 +665,7 @@ def run_live(options: LiveOptions) -> LiveResult:
     history = None
     estimator = None
     voice = None
+    refs = None
     capture = None
     window_open = False
     try:
@@ -628,7 +676,9 @@ def run_live(options: LiveOptions) -> LiveResult:
                       follow=follow, exercises=settings.exercises, on_result=history.add)
         history.begin(name, kind, coach.mode)
         voice = options.voice if options.voice is not None else _make_voice(options.mute)
-        refs = References(plan) if draw else None
+        refs = References() if draw else None
+        if refs is not None:
+            refs.get(plan[0].id, plan[0].sides[0] if plan[0].has_sides else None)
         print(f"posecheck live: {name}, {coach.mode} ({', '.join(ex.id for ex in plan)}). {SAFETY_NOTE}",
               file=sys.stderr)
         slot = FrameSlot()
@@ -687,6 +737,8 @@ def run_live(options: LiveOptions) -> LiveResult:
             estimator.close()
         if history is not None:
             history.close()
+        if refs is not None:
+            refs.close()
         if window_open:
             with contextlib.suppress(Exception):
                 cv2.destroyWindow(WINDOW)

@@ -93,17 +93,21 @@ class Timing:
 
 @dataclass(frozen=True)
 class FollowRule:
-    """When a recorded video has clearly moved on to a later exercise of the plan.
+    """When a recorded video has clearly moved on to another exercise of the plan.
 
-    A later exercise must be the label of at least ``share`` of the frames of
-    the last ``window_s`` seconds (twice as long when it skips exercises). Its
-    hold is then judged from ``lookback_s`` before its first labelled frame
-    (never before the last frame labelled as the current exercise).
+    The next exercise of the plan must be the label of at least ``share`` of
+    the frames of the last ``window_s`` seconds; any other exercise (skipping
+    ahead, or going back), or any exercise while the current one has not been
+    seen at all yet, needs ``other_factor`` times as long. Its judge then starts
+    ``lookback_s`` before the first frame of that run of labels (never before
+    the last frame labelled as the current exercise), and the frames since are
+    replayed to it, so the late decision costs no hold time.
     """
 
-    window_s: float = 1.2
+    window_s: float = 2.5
     share: float = 0.7
-    lookback_s: float = 1.0
+    other_factor: float = 2.0
+    lookback_s: float = 0.5
     history_s: float = 15.0
 
 
@@ -197,6 +201,7 @@ class RoutineMachine:
         self._said_cue = ""
         self._said_cue_at = -math.inf
         self._labels: deque[tuple[float, str | None]] = deque()
+        self._seen_current = False
 
     # -- time
 
@@ -240,6 +245,7 @@ class RoutineMachine:
         self.side = self._first_side(ex)
         self.sides_done = set()
         self._exercise_t0 = c
+        self._seen_current = False
         self._was_correct = False
         self._cue, self._said_cue = "", ""
         events: list[Event] = []
@@ -396,28 +402,37 @@ class RoutineMachine:
         return [Say(cue, NORMAL)]
 
     def _moved_on(self, c: float, label: str | None) -> tuple[int, float] | None:
-        """(plan index, onset) when the frames clearly show a later exercise of the plan."""
+        """(plan index, onset) when the frames clearly show another exercise of the plan."""
         rule = self.rule
+        current = self.plan[self.index].id
         if label != UNLABELLED:
             self._labels.append((c, label))
+            if label == current:
+                self._seen_current = True
         while self._labels and self._labels[0][0] < c - rule.history_s:
             self._labels.popleft()
-        if c - self._exercise_t0 < rule.window_s:
+        if c - self._exercise_t0 < rule.window_s or not self._labels:
             return None
         window = [lab for t, lab in self._labels if t > c - rule.window_s]
-        counts = Counter(lab for lab in window if lab is not None)
+        counts = Counter(lab for lab in window if lab is not None and lab != current)
         if not counts:
             return None
         best, n = counts.most_common(1)[0]
-        later = [k for k in range(self.index + 1, len(self.plan)) if self.plan[k].id == best]
-        if not later:
+        if n < rule.share * len(window):
             return None
-        k = later[0]
-        needed_s = rule.window_s * (1 if k == self.index + 1 else 2)
+        targets = [k for k in range(len(self.plan)) if self.plan[k].id == best and k != self.index]
+        if not targets:
+            return None
+        after = [k for k in targets if k > self.index]
+        k = after[0] if after else targets[-1]
+        needed_s = rule.window_s
+        if k != self.index + 1 or not self._seen_current:
+            needed_s *= rule.other_factor
+        if c - self._exercise_t0 < needed_s or self._labels[0][0] > c - needed_s + 1e-9:
+            return None
         window = [lab for t, lab in self._labels if t > c - needed_s]
-        if self._labels[0][0] > c - needed_s + 1e-9 or window.count(best) < rule.share * len(window):
+        if window.count(best) < rule.share * len(window):
             return None
-        current = self.plan[self.index].id
         first = c
         stop = -math.inf
         for t, lab in reversed(self._labels):
@@ -781,11 +796,17 @@ class Coach:
 
 
 def routine_plan(exercises: dict[str, Exercise], name: str | None = None) -> list[Exercise]:
-    """One exercise by id, or the routine (every exercise of ROUTINE_ORDER that exists)."""
+    """The routine (every exercise of ROUTINE_ORDER that exists), one exercise by id, or ids joined by commas."""
     if name:
         from .exercises import get_exercise
 
-        if name not in exercises:
-            get_exercise(name)  # the error that lists the valid names
-        return [exercises[name]]
+        plan = []
+        for part in (p.strip() for p in name.split(",")):
+            if not part:
+                continue
+            if part not in exercises:
+                get_exercise(part)  # the error that lists the valid names
+            plan.append(exercises[part])
+        if plan:
+            return plan
     return [exercises[i] for i in ROUTINE_ORDER if i in exercises]
