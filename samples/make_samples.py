@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from posecheck.actor.clips import (  # noqa: E402
     ROUTINE_ORDER, build_clip, detection_report, join_clips, self_check, write_clip)
+from posecheck.actor.exercises import write_solved_cache  # noqa: E402
 
 
 def generate(exercises: list[str], out: Path, verbose: bool = True) -> None:
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     exercises = args.exercises or list(ROUTINE_ORDER)
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.check_only:
+        path = write_solved_cache()
+        print(f"solved poses: {path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path}")
         generate(exercises, args.out)
         if not args.exercises and not args.no_routine:
             routine(args.out)

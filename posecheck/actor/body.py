@@ -198,6 +198,10 @@ class Part:
         out = np.concatenate(pts, 0)
         return out if offset is None else out + offset
 
+    def lowest(self) -> float:
+        """Height of the part's lowest surface point (exact for the ellipsoids' hull)."""
+        return float(min(c[1] - np.sqrt(ax[1] @ ax[1]) for c, ax in self.blobs))
+
     def centre(self) -> np.ndarray:
         return np.mean([c for c, _ in self.blobs], axis=0)
 
@@ -212,8 +216,11 @@ class Part:
         return float(np.mean([np.linalg.norm(ax, axis=0).min() for _, ax in self.blobs]))
 
 
+_EYE = np.eye(3)
+
+
 def _ball(c: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:
-    return c, np.eye(3) * r
+    return c, _EYE * r
 
 
 def _ell(c: np.ndarray, R: np.ndarray, radii: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -318,7 +325,9 @@ def forward_kinematics(pose: ActorPose) -> Skeleton:
 
     # grounding: lift the body so its lowest surface point touches the floor
     if P.ground:
-        low = min(float(p.points()[:, 1].min()) for p in parts)
+        C = np.array([c for p in parts for c, _ in p.blobs])
+        A = np.array([ax[1] for p in parts for _, ax in p.blobs])
+        low = float((C[:, 1] - np.sqrt(np.einsum("ij,ij->i", A, A))).min())
         lift = P.y - low
     else:
         lift = P.y

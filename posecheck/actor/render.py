@@ -277,11 +277,17 @@ def _draw_head(img: np.ndarray, part: Part, sk: Skeleton, view: View, size, ligh
                            _scale(base, 0.5), -1, cv2.LINE_AA, SHIFT)
 
 
-def render_skeleton(sk: Skeleton, view: View, size: tuple[int, int] = SIZE) -> np.ndarray:
+def render_room(view: View, size: tuple[int, int] = SIZE) -> np.ndarray:
+    """The empty room (wall, floor, floor line) as ``view`` sees it."""
+    return _room(view, tuple(size)).copy()
+
+
+def render_skeleton(sk: Skeleton, view: View, size: tuple[int, int] = SIZE, shadow: bool = True) -> np.ndarray:
     """Draw an already computed skeleton (see ``render``)."""
     w, h = size
     img = _room(view, tuple(size)).copy()
-    _draw_shadow(img, sk, view, size)
+    if shadow:
+        _draw_shadow(img, sk, view, size)
     cam, right, up, fwd = view.basis()
     light = -fwd * 0.6 + up * 0.8 - right * 0.45
     light /= np.linalg.norm(light)
@@ -298,9 +304,9 @@ def render_skeleton(sk: Skeleton, view: View, size: tuple[int, int] = SIZE) -> n
     return img
 
 
-def render(pose: ActorPose, view: View, size: tuple[int, int] = SIZE) -> np.ndarray:
+def render(pose: ActorPose, view: View, size: tuple[int, int] = SIZE, shadow: bool = True) -> np.ndarray:
     """The actor in ``pose`` seen through ``view``: a BGR uint8 image of ``size`` (w, h)."""
-    return render_skeleton(forward_kinematics(pose), view, size)
+    return render_skeleton(forward_kinematics(pose), view, size, shadow)
 
 
 def joint_positions(pose: ActorPose, view: View, size: tuple[int, int] = SIZE) -> np.ndarray:
