@@ -88,7 +88,7 @@ def with_(base: dict, **changes) -> dict:
     return out
 
 
-@pytest.mark.parametrize("ex_id", ["bridge"])
+@pytest.mark.parametrize("ex_id", ["bridge", "cobra"])
 def test_every_rule_has_cues_and_a_gate_exists(ex_id):
     ex = get_exercise(ex_id)
     assert ex.goal.kind == "hold" and ex.goal.target == 20.0
@@ -160,3 +160,71 @@ def test_bridge_wrong_view_and_untrusted_joint_are_uncertain():
     assert a.cue == get_exercise("bridge").view_cue
     hidden_knee = pose(BRIDGE, visibility={"LEFT_KNEE": 0.2, "RIGHT_KNEE": 0.2})
     assert assess("bridge", hidden_knee).state is State.UNCERTAIN
+
+
+# ---------------------------------------------------------------- cobra
+# Side view, head at the image right, the person's left side toward the camera:
+# pelvis and legs on the floor, trunk lifted 35 degrees, palms under the chest.
+COBRA = {
+    "ANKLE": (100, 400), "KNEE": (220, 398), "HIP": (330, 390), "SHOULDER": (469, 292),
+    "ELBOW": (460, 345), "WRIST": (470, 398), "EAR": (505, 255), "NOSE": (540, 250),
+}
+
+
+def test_cobra_correct():
+    a = assess("cobra", pose(COBRA))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+
+
+def test_cobra_gates():
+    sitting = with_(COBRA, ANKLE=(600, 400), KNEE=(470, 398), SHOULDER=(340, 220))
+    check_fails("cobra", pose(sitting), "prone", "Lie on your stomach with your legs straight behind you")
+    hips_high = with_(COBRA, HIP=(330, 250), KNEE=(215, 325))
+    check_fails("cobra", pose(hips_high), "legs_down", "Lie on your stomach with your legs straight behind you")
+    knees_bent = with_(COBRA, KNEE=(215, 300))
+    check_fails("cobra", pose(knees_bent), "legs_straight", "Stretch your legs out straight behind you")
+
+
+def test_cobra_chest_lift():
+    flat = with_(COBRA, SHOULDER=(499, 375), ELBOW=(480, 385), WRIST=(500, 398), EAR=(535, 360),
+                 NOSE=(570, 358))
+    check_fails("cobra", pose(flat), "chest_lift", "Press through your hands to lift your chest")
+    upright = with_(COBRA, SHOULDER=(332, 220))
+    check_fails("cobra", pose(upright), "chest_lift", "Lower your chest a little")
+
+
+def test_cobra_pelvis_thighs_and_knees_down():
+    hips_up = with_(COBRA, HIP=(330, 338), KNEE=(220, 370), SHOULDER=(469, 240), ELBOW=(460, 300),
+                    EAR=(505, 203), NOSE=(540, 198))
+    a = check_fails("cobra", pose(hips_up), "pelvis_down", "Keep your hips on the floor")
+    assert a.results[[r.name for r in a.results].index("pelvis_down")].value > 10.5
+    on_knees = with_(COBRA, KNEE=(260, 430), ANKLE=(100, 420))
+    check_fails("cobra", pose(on_knees), "thighs_down", "Keep your hips on the floor")
+    knees_up = with_(COBRA, KNEE=(220, 380))
+    check_fails("cobra", pose(knees_up), "knees_down", "Keep your thighs and knees on the floor")
+
+
+def test_cobra_on_palms_not_forearms():
+    sphinx = with_(COBRA, ELBOW=(430, 395), WRIST=(500, 398))
+    check_fails("cobra", pose(sphinx), "on_palms", "Press up on your palms, not your forearms")
+
+
+def test_cobra_head():
+    cranked = with_(COBRA, EAR=(460, 245))
+    check_fails("cobra", pose(cranked), "head", "Don't crank your head back: look forward")
+    dropped = with_(COBRA, EAR=(520, 300))
+    check_fails("cobra", pose(dropped), "head", "Lift your head and look forward")
+
+
+def test_cobra_hands_placed():
+    reaching = with_(COBRA, ELBOW=(600, 300), WRIST=(630, 398))
+    check_fails("cobra", pose(reaching), "hands_placed",
+                "Place your palms beside your shoulders, elbows close to your body")
+
+
+def test_cobra_wrong_view_and_hidden_wrist_are_uncertain():
+    front = pose(with_(COBRA, LEFT_SHOULDER=(469, 292), RIGHT_SHOULDER=(469, 60)))
+    a = assess("cobra", front)
+    assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
+    hidden = pose(COBRA, visibility={"LEFT_WRIST": 0.1, "RIGHT_WRIST": 0.1})
+    assert assess("cobra", hidden).state is State.UNCERTAIN
