@@ -314,8 +314,11 @@ def _draw_note(canvas: np.ndarray, big: bool) -> None:
             y += _text(canvas, line, (640, y), 0.55, overlay.AMBER, 1, center=True) + 8
 
 
-def _draw_card(canvas: np.ndarray, ex: Exercise, view: RoutineView, refs: References | None, full: bool) -> None:
+def _draw_card(canvas: np.ndarray, ex: Exercise, view: RoutineView, refs: References | None, full: bool,
+               mirror: bool = False) -> None:
     figure = refs.get(ex.id, view.side) if refs is not None else None
+    if figure is not None and mirror:  # seen as in the mirrored picture of oneself
+        figure = figure[:, ::-1]
     side = f"Start with your {view.side} side" if view.side else ""
     if full:
         _panel(canvas, 90, 110, 1190, 620)
@@ -448,7 +451,7 @@ def render_canvas(image: np.ndarray, step: CoachStep, fps: float | None, mirror:
         nxt_ex = view.next_exercise  # draw its figure before its card shows
         refs.get(nxt_ex.id, nxt_ex.sides[0] if nxt_ex.has_sides else None)
     if view.show_card and ex is not None:
-        _draw_card(canvas, ex, view, refs, full=view.phase is Phase.CARD)
+        _draw_card(canvas, ex, view, refs, full=view.phase is Phase.CARD, mirror=mirror)
     if view.phase is Phase.COUNTDOWN and view.remaining_s is not None:
         n = max(1, math.ceil(view.remaining_s - 1e-9))
         _draw_center(canvas, [(str(n), 5.0, overlay.WHITE), (f"Get into position: {ex.title}", 1.0, overlay.GREY)],
