@@ -100,16 +100,6 @@ CAT_COW = register(Exercise(
     description="A rep is a full cat -> cow cycle; cycles done out of the all-fours position do not count.",
     rules=(
         Rule(
-            name="hands_under_shoulders",
-            description="shoulder->wrist direction from straight down: arms vertical, wrists under the shoulders",
-            measure=arm_from_vertical,
-            low=0.0, high=30.0,
-            cue_low="", cue_high="Place your hands right under your shoulders",
-            landmarks=("{side}_SHOULDER", "{side}_WRIST"),
-            joint="{side}_WRIST",
-            gate=True,
-        ),
-        Rule(
             name="knees_under_hips",
             description="hip->knee direction from straight down: thighs vertical, not sitting back on the heels",
             measure=thigh_from_vertical,
@@ -117,6 +107,16 @@ CAT_COW = register(Exercise(
             cue_low="", cue_high="Bring your hips over your knees, don't sit back on your heels",
             landmarks=("{side}_HIP", "{side}_KNEE"),
             joint="{side}_KNEE",
+            gate=True,
+        ),
+        Rule(
+            name="hands_under_shoulders",
+            description="shoulder->wrist direction from straight down: arms vertical, wrists under the shoulders",
+            measure=arm_from_vertical,
+            low=0.0, high=30.0,
+            cue_low="", cue_high="Place your hands right under your shoulders",
+            landmarks=("{side}_SHOULDER", "{side}_WRIST"),
+            joint="{side}_WRIST",
             gate=True,
         ),
         Rule(

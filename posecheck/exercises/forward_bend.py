@@ -2,11 +2,14 @@
 
 Seen from the side; the rules read the side that faces the camera. The fold is
 the trunk's angle from vertical (0 upright, 90 level, up to 180 hanging
-straight down), so any fold from a flat back to head-at-the-knees is accepted
-while a shallow bow is not. Standing is checked by gates: the hips over the
-feet (this rejects seated folds and downward dog) and the feet together (this
-rejects a split-stance pyramid). The knees may be soft but not squatting, and
-the hands hang low, near the feet (in downward dog they are planted far ahead).
+straight down), so any fold from a level trunk to head-at-the-knees is accepted
+while a shallow bow is not. In the fold the neck relaxes and the head hangs
+toward the legs; a flat-back half lift (trunk about level, head up looking
+forward) is a different move and is not counted. Standing is checked by gates:
+the hips over the feet (this rejects seated folds and downward dog) and the
+feet together (this rejects a split-stance pyramid). The knees may be soft but
+not squatting, and the hands hang low, near the feet (in downward dog they are
+planted far ahead).
 """
 
 from __future__ import annotations
