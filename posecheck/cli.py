@@ -172,6 +172,22 @@ def _cmd_live(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from .bench import BenchOptions, run_bench
+    from .outputs import write_text_atomic
+
+    sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
+    options = BenchOptions(clip=args.clip, frames=args.frames, exercise=args.exercise, sizes=sizes,
+                           batch=args.batch, jobs=args.jobs, live=not args.no_live, repeat=args.repeat,
+                           model=args.model, out=lambda line: print(line, flush=True))
+    results = run_bench(options)
+    if args.json:
+        write_text_atomic(args.json, json.dumps(results, indent=1) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecheck", description="Checks stretching form, frame by frame.")
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
@@ -247,6 +263,24 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--speed", type=float, default=1.0, metavar="X",
                       help="--source pace: 1 real time (default), 2 twice as fast, 0 every frame, no waiting")
     live.set_defaults(func=_cmd_live)
+
+    bench = sub.add_parser("bench", help="measure whether this machine keeps up (model, analyze, live, batch)")
+    bench.add_argument("clip", nargs="?", metavar="CLIP", help="a video clip (default: samples/bridge.mp4)")
+    bench.add_argument("--frames", type=int, default=300, metavar="N",
+                       help="measure on the clip's first N frames (default 300; 0: all)")
+    bench.add_argument("--sizes", default="native,1280x720", metavar="LIST",
+                       help="frame sizes to measure: 'native' and/or WxH (upscaled), comma-separated "
+                            "(default: native,1280x720)")
+    bench.add_argument("--exercise", "-e", metavar="NAME", help="exercise to judge (default: from the clip's name)")
+    bench.add_argument("--batch", type=int, default=8, metavar="N",
+                       help="copies of the clip in the batch figure (default 8; 0 skips it)")
+    bench.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes in the batch (default: cores)")
+    bench.add_argument("--no-live", action="store_true", help="skip the live-loop figure")
+    bench.add_argument("--repeat", type=int, default=1, metavar="N",
+                       help="run each measurement N times (in rounds) and show the best (a busy machine)")
+    bench.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    bench.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
@@ -262,20 +296,52 @@ def _silence_native_logs() -> None:
         pass
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that outputs are cleaned up like on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, _frame) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.verbose and argv is None:
         _silence_native_logs()
+    if argv is None and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return args.func(args)
     except PosecheckError as exc:
         print(f"posecheck: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated as exc:
+        print("posecheck: terminated", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"posecheck: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("posecheck: error: out of memory", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: still one line, with a way to see the details
+        if os.environ.get("POSECHECK_DEBUG"):
+            raise
+        print(f"posecheck: internal error: {type(exc).__name__}: {exc} "
+              "(set POSECHECK_DEBUG=1 for details and please report it)", file=sys.stderr)
         return 1
 
 

@@ -43,8 +43,11 @@ def check_output_path(out: str | os.PathLike, inputs: Iterable[str | os.PathLike
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; renames it into place on success."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",
-                               dir=str(target.resolve().parent))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",
+                                   dir=str(target.resolve().parent))
+    except OSError as exc:
+        raise PosecheckError(f"{target}: cannot write there ({exc.strerror or exc})") from None
     os.close(fd)
     try:
         yield Path(tmp)
