@@ -69,32 +69,32 @@ class Feed(Protocol):
 
 
 class FrameSlot:
-    """A one-slot buffer between the capture thread and the loop: only the newest frame waits."""
+    """A one-slot buffer between two threads: only the newest item (a frame and what goes with it) waits."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._item: tuple[Frame, float] | None = None
+        self._item: tuple | None = None
         self._end: str | None = None
         self.delivered = 0
         self.dropped = 0
 
-    def put(self, frame: Frame, captured_at: float) -> None:
-        """Offer a frame; a frame still waiting is replaced (dropped)."""
+    def put(self, *item) -> None:
+        """Offer an item, e.g. ``(frame, captured_at)``; an item still waiting is replaced (dropped)."""
         with self._cond:
             if self._item is not None:
                 self.dropped += 1
-            self._item = (frame, captured_at)
+            self._item = item
             self.delivered += 1
             self._cond.notify_all()
 
-    def put_wait(self, frame: Frame, captured_at: float, stop: threading.Event) -> bool:
-        """Offer a frame once the slot is empty (no dropping); False when stopped."""
+    def put_wait(self, *item, stop: threading.Event) -> bool:
+        """Offer an item once the slot is empty (no dropping); False when stopped."""
         with self._cond:
             while self._item is not None and not stop.is_set():
                 self._cond.wait(0.05)
             if stop.is_set():
                 return False
-            self._item = (frame, captured_at)
+            self._item = item
             self.delivered += 1
             self._cond.notify_all()
             return True
@@ -106,8 +106,8 @@ class FrameSlot:
                 self._end = reason
             self._cond.notify_all()
 
-    def take(self, timeout: float) -> tuple[Frame, float] | str | None:
-        """The newest frame, the end reason once all frames are taken, or None on timeout."""
+    def take(self, timeout: float) -> tuple | str | None:
+        """The newest item, the end reason once all items are taken, or None on timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._item is None and self._end is None:
@@ -154,7 +154,7 @@ class Capture:
                 if self.stop.is_set():
                     return
                 if self.paced and self.speed == 0:
-                    if not self.slot.put_wait(frame, time.monotonic(), self.stop):
+                    if not self.slot.put_wait(frame, time.monotonic(), stop=self.stop):
                         return
                     continue
                 if self.paced:
@@ -178,6 +178,54 @@ class Capture:
         if not self._thread.is_alive():
             with contextlib.suppress(Exception):
                 self.feed.close()
+
+
+class Estimating:
+    """Pose estimation on its own thread, one frame ahead of the judge and the drawing.
+
+    Takes the newest frame from the capture's slot, estimates the pose and hands
+    ``(frame, captured_at, pose)`` on without dropping (the next estimate waits
+    until the loop has taken the last one), so on two cores the model and the
+    drawing overlap instead of adding up. The estimator's timestamps still come
+    from the frames, in order.
+    """
+
+    def __init__(self, estimator, source: FrameSlot):
+        self.estimator = estimator
+        self.source = source
+        self.out = FrameSlot()
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="posecheck-estimate", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        reason = "error"
+        try:
+            while not self.stop.is_set():
+                item = self.source.take(0.1)
+                if item is None:
+                    continue
+                if isinstance(item, str):
+                    reason = item
+                    return
+                frame, captured_at = item
+                pose = self.estimator.estimate(frame)
+                if not self.out.put_wait(frame, captured_at, pose, stop=self.stop):
+                    return
+            reason = "stopped"
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.out.end(reason)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop and wait for the thread (before the estimator is closed)."""
+        self.stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
 
 # --------------------------------------------------------------------------- drawing
@@ -318,7 +366,7 @@ def _draw_card(canvas: np.ndarray, ex: Exercise, view: RoutineView, refs: Refere
                mirror: bool = False) -> None:
     figure = refs.get(ex.id, view.side) if refs is not None else None
     if figure is not None and mirror:  # seen as in the mirrored picture of oneself
-        figure = figure[:, ::-1]
+        figure = cv2.flip(figure, 1)
     side = f"Start with your {view.side} side" if view.side else ""
     if full:
         _panel(canvas, 90, 110, 1190, 620)
@@ -501,6 +549,7 @@ class LiveOptions:
     on_canvas: Callable[[np.ndarray, CoachStep], None] | None = None
     voice: object | None = None  # a Voice-like object (tests)
     linger_s: float = 60.0  # with a window, how long the final summary stays up
+    pipeline: bool = True  # estimate the next frame while this one is judged and drawn
 
 
 @dataclass
@@ -669,6 +718,7 @@ def run_live(options: LiveOptions) -> LiveResult:
     estimator = None
     voice = None
     refs = None
+    stage = None
     capture = None
     window_open = False
     try:
@@ -692,9 +742,20 @@ def run_live(options: LiveOptions) -> LiveResult:
             cv2.namedWindow(WINDOW, flags)
             cv2.resizeWindow(WINDOW, CANVAS_W, CANVAS_H)
             window_open = True
+        frames_in = slot
+        if options.pipeline:
+            stage = Estimating(estimator, slot)
+            frames_in = stage.out
         with _Stopper() as stopper:
             capture.start()
-            ended, stats = _loop(options, coach, estimator, slot, capture, voice, refs, stopper, draw, kind)
+            if stage is not None:
+                stage.start()
+            ended, stats = _loop(options, coach, estimator, frames_in, capture, voice, refs, stopper, draw,
+                                 kind)
+        if stage is not None:
+            stage.close()
+            if stage.error is not None:
+                raise stage.error
         summary = coach.finish(None, ended)
         summary.update({"input": name, "source": kind,
                         "started_at": stats["started_at"],
@@ -736,7 +797,9 @@ def run_live(options: LiveOptions) -> LiveResult:
         if voice is not None and options.voice is None:
             with contextlib.suppress(Exception):
                 voice.close()
-        if estimator is not None:
+        if stage is not None:
+            stage.close()  # never close the model while its thread may still use it
+        if estimator is not None and (stage is None or not stage._thread.is_alive()):
             estimator.close()
         if history is not None:
             history.close()
@@ -816,7 +879,11 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
             if item == "error" and kind != "camera":
                 ended = "complete"  # a damaged file ends where it breaks
             break
-        frame, captured_at = item
+        if len(item) == 3:  # estimated on the estimator's thread
+            frame, captured_at, pose = item
+        else:
+            frame, captured_at = item
+            pose = estimator.estimate(frame)
         last_frame_at = now
         if t0 is None:
             t0 = now
@@ -825,7 +892,6 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
             if dt > 0:
                 fps = 1.0 / dt if fps is None else 0.9 * fps + 0.1 / dt
         last_tick = now
-        pose = estimator.estimate(frame)
         step = coach.step(frame.timestamp_s, pose)
         last_t = frame.timestamp_s
         _speak(voice, step.speech)

@@ -276,8 +276,9 @@ class FakeCamera:
 class JoinedClips:
     """The first seconds of several sample clips played one after another, like one recorded video."""
 
-    def __init__(self, parts: list[tuple[Path, float]]):
+    def __init__(self, parts: list[tuple[Path, float]], every: int = 1):
         self.parts = parts
+        self.every = every  # every n-th frame: a slower camera
         first = VideoSource(parts[0][0])
         self.info = replace(first.info, name="joined clips")
         first.close()
@@ -290,8 +291,9 @@ class JoinedClips:
                 for f in src:
                     if f.timestamp_s >= seconds - 1e-6:
                         break
-                    yield Frame(f.image, offset + f.timestamp_s, index)
-                    index += 1
+                    if f.index % self.every == 0:
+                        yield Frame(f.image, offset + f.timestamp_s, index)
+                        index += 1
             finally:
                 src.close()
             offset += seconds
@@ -311,7 +313,7 @@ def _history_rows(db: Path):
 
 
 def test_camera_that_stops_mid_session_ends_it_cleanly(tmp_path):
-    feed = FakeCamera(sample("bridge.mp4"), stop_after_s=6.0)
+    feed = FakeCamera(sample("bridge.mp4"), stop_after_s=4.5)
     db, out = tmp_path / "history.sqlite3", tmp_path / "summary.json"
     result = run_live(LiveOptions(exercise="bridge", window=False, mute=True, history=str(db), summary=str(out),
                                   feed=feed, timing=QUICK))
@@ -320,8 +322,8 @@ def test_camera_that_stops_mid_session_ends_it_cleanly(tmp_path):
     assert summary["ended"] == "camera_lost" and summary["source"] == "camera"
     [entry] = summary["exercises"]
     assert entry["exercise"] == "bridge" and entry["ended_by"] == "camera_lost"
-    # Judged from 1.5 s (intro, card, countdown) to 6 s; the clip is held correct from 2.85 s.
-    assert entry["hold_s"] == pytest.approx(_truth_hold("bridge", 6.0), abs=0.6)
+    # Judged from 1.5 s (intro, card, countdown) to 4.5 s; the clip is held correct from 2.85 s.
+    assert entry["hold_s"] == pytest.approx(_truth_hold("bridge", 4.5), abs=0.6)
     [row] = _history_rows(db)
     assert row.ended == "camera_lost" and row.source == "live" and row.kind == "camera"
     assert [r.exercise for r in row.results] == ["bridge"]
@@ -354,7 +356,7 @@ def test_missing_camera_is_a_one_line_error_naming_the_cameras_that_open(tmp_pat
 
 def test_routine_follows_a_recorded_video_to_the_next_exercise(tmp_path):
     """Two clips joined (their first 8 s each): the coach moves on when the video does; holds match the truth."""
-    feed = JoinedClips([(sample("cobra.mp4"), 8.0), (sample("bridge.mp4"), 8.0)])
+    feed = JoinedClips([(sample("cobra.mp4"), 8.0), (sample("bridge.mp4"), 8.0)], every=2)  # at 15 fps
     db, out = tmp_path / "history.sqlite3", tmp_path / "summary.json"
     result = run_live(LiveOptions(exercise="cobra,bridge", window=False, mute=True, history=str(db),
                                   summary=str(out), feed=feed, speed=0))
@@ -405,7 +407,7 @@ def test_ctrl_c_saves_the_session_and_a_kill_loses_no_earlier_session(tmp_path):
     proc, begun = _start_live("--source", clip, "--exercise", "bridge", "--no-window", "--mute",
                               "--history", str(db), "--summary", str(out))
     _wait_begun(proc, begun)
-    time.sleep(5.0)
+    time.sleep(4.5)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 130, "".join(proc.stderr_lines)
     summary = json.loads(out.read_text())
