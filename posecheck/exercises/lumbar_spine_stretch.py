@@ -24,6 +24,10 @@ the stronger one counts:
   ratio of about 1.7 with MediaPipe's landmarks.
 
 Both are turned into an angle-like figure in degrees so one range applies.
+Neither is the shoulder line's angle against the hip line itself (that needs
+depth, which MediaPipe gives unreliably): someone sitting square who only turns
+the head far enough passes, and a twist with the face kept to the front is only
+seen from the side of the legs.
 Sitting on the floor, the trunk upright and a bent knee are gates: they keep
 chair twists (the feet a shin's length below the hips), standing and lying
 poses out.
@@ -37,8 +41,6 @@ from .. import geometry as g
 from ..features import Body, lm
 from ..landmarks import PoseLandmark as L
 from .base import Exercise, Goal, Rule, register
-
-OTHER = {"left": "right", "right": "left"}
 
 # Sideways nose offset (in torso lengths) of a head turned fully to the side.
 HEAD_TURN_FULL = 0.30
