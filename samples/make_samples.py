@@ -54,16 +54,18 @@ def check(exercises: list[str], out: Path) -> list[dict]:
     from posecheck.estimator import PoseEstimator
 
     rows = []
-    print(f"{'exercise':24s} {'frames':>6s} {'detected':>8s} {'mean px':>8s} {'median':>7s} {'p90':>6s}  worst phase")
+    print(f"{'exercise':24s} {'frames':>6s} {'detected':>8s} {'mean px':>8s} {'median':>7s} {'p90':>6s} "
+          f"{'near px':>7s}  worst phase")
     for ex in exercises:
         clip = build_clip(ex)
         with PoseEstimator(video=True) as est:
             r = detection_report(clip, out / f"{ex}.mp4", est)
         rows.append(r)
         w = r["worst_phase"]
+        near = "-" if r["near_side_error_px"] is None else f"{r['near_side_error_px']:.1f}"
         print(f"{ex:24s} {r['frames']:6d} {100 * r['detection_rate']:7.1f}% {r['mean_error_px']:8.1f} "
-              f"{r['median_error_px']:7.1f} {r['p90_error_px']:6.1f}  {w['label']} ({w['detected']}/{w['frames']})",
-              flush=True)
+              f"{r['median_error_px']:7.1f} {r['p90_error_px']:6.1f} {near:>7s}  "
+              f"{w['label']} ({w['detected']}/{w['frames']})", flush=True)
     failing = [r["exercise"] for r in rows if r["detection_rate"] < 0.95]
     if failing:
         print(f"detection below 95%: {', '.join(failing)}")

@@ -28,6 +28,8 @@ CROSS_S = 0.3
 HOLD_TARGET_S = 20.0
 ROUTINE_ORDER = EXERCISE_IDS
 MAIN_JOINTS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+LEFT_MAIN = (11, 13, 15, 23, 25, 27)
+RIGHT_MAIN = (12, 14, 16, 24, 26, 28)
 
 
 class Timeline:
@@ -359,6 +361,9 @@ def detection_report(clip: Clip, video: str | os.PathLike, estimator=None) -> di
     est = estimator or PoseEstimator(video=True)
     detected = 0
     errors: list[float] = []
+    near_errors: list[float] = []
+    az = clip.view.azimuth % 360.0
+    near = LEFT_MAIN if abs(az - 90.0) < 1e-6 else RIGHT_MAIN if abs(az - 270.0) < 1e-6 else None
     per_phase: dict[str, list[int]] = {}
     frames = 0
     try:
@@ -379,6 +384,9 @@ def detection_report(clip: Clip, video: str | os.PathLike, estimator=None) -> di
             truth = clip.truth_landmarks(i)
             errors.append(float(np.mean(np.linalg.norm(pose.pixels[list(MAIN_JOINTS)] -
                                                         truth[list(MAIN_JOINTS)], axis=1))))
+            if near is not None:
+                near_errors.append(float(np.mean(np.linalg.norm(pose.pixels[list(near)] - truth[list(near)],
+                                                                axis=1))))
         src.close()
     finally:
         if own:
@@ -393,6 +401,7 @@ def detection_report(clip: Clip, video: str | os.PathLike, estimator=None) -> di
         "mean_error_px": float(np.mean(err)),
         "median_error_px": float(np.median(err)),
         "p90_error_px": float(np.percentile(err, 90)),
+        "near_side_error_px": float(np.mean(near_errors)) if near_errors else None,
         "worst_phase": {"label": worst[0], "detected": worst[1][0], "frames": worst[1][1]},
     }
 
