@@ -88,7 +88,7 @@ def with_(base: dict, **changes) -> dict:
     return out
 
 
-@pytest.mark.parametrize("ex_id", ["bridge", "cobra"])
+@pytest.mark.parametrize("ex_id", ["bridge", "cobra", "knee_to_chest"])
 def test_every_rule_has_cues_and_a_gate_exists(ex_id):
     ex = get_exercise(ex_id)
     assert ex.goal.kind == "hold" and ex.goal.target == 20.0
@@ -228,3 +228,77 @@ def test_cobra_wrong_view_and_hidden_wrist_are_uncertain():
     assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
     hidden = pose(COBRA, visibility={"LEFT_WRIST": 0.1, "RIGHT_WRIST": 0.1})
     assert assess("cobra", hidden).state is State.UNCERTAIN
+
+
+# ---------------------------------------------------------------- knee_to_chest
+# Side view, head at the image left, the person's left side toward the camera:
+# the left (near) knee hugged, the right leg straight on the floor.
+K2C = {
+    "NOSE": (80, 300), "SHOULDER": (150, 330), "HIP": (320, 335), "ELBOW": (200, 300),
+    "LEFT_KNEE": (250, 230), "LEFT_ANKLE": (330, 210), "LEFT_WRIST": (255, 240), "RIGHT_WRIST": (245, 235),
+    "RIGHT_KNEE": (460, 335), "RIGHT_ANKLE": (590, 340),
+}
+
+
+def test_knee_to_chest_correct_and_side():
+    a = assess("knee_to_chest", pose(K2C))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "left"
+    # The far (right) knee hugged, the near leg straight: the right side works.
+    far = with_(K2C, RIGHT_KNEE=(250, 222), RIGHT_ANKLE=(330, 202),
+                LEFT_KNEE=(460, 335), LEFT_ANKLE=(590, 340))
+    a = assess("knee_to_chest", pose(far))
+    assert a.state is State.CORRECT and a.side == "right"
+    # The other foot flat on the floor with the knee bent is fine too.
+    hook = with_(K2C, RIGHT_KNEE=(420, 250), RIGHT_ANKLE=(480, 335))
+    assert assess("knee_to_chest", pose(hook)).state is State.CORRECT
+
+
+def test_knee_to_chest_side_prefers_the_seen_leg_when_both_are_alike():
+    # Both knees up alike, the far leg poorly seen: judge the near leg, with an exercise cue.
+    both_up = with_(K2C, LEFT_KNEE=(420, 250), LEFT_ANKLE=(480, 335), RIGHT_KNEE=(425, 245),
+                    RIGHT_ANKLE=(485, 330), LEFT_WRIST=(330, 345), RIGHT_WRIST=(330, 345))
+    hidden_far = {n: 0.4 for n in ("RIGHT_HIP", "RIGHT_KNEE", "RIGHT_ANKLE")}
+    a = assess("knee_to_chest", pose(both_up, visibility=hidden_far))
+    assert a.side == "left"
+    assert a.state is State.INCORRECT and a.cue == "Pull your knee closer to your chest"
+
+
+def test_knee_to_chest_lying_gate():
+    sitting = with_(K2C, SHOULDER=(200, 180), NOSE=(190, 140))
+    check_fails("knee_to_chest", pose(sitting), "lying", "Lie down flat on your back")
+
+
+def test_knee_to_chest_knee_pulled_in():
+    loose = with_(K2C, LEFT_KNEE=(400, 230), LEFT_WRIST=(400, 240), RIGHT_WRIST=(395, 235))
+    a = check_fails("knee_to_chest", pose(loose), "knee_to_chest", "Pull your knee closer to your chest")
+    assert a.side == "left"
+
+
+def test_knee_to_chest_knee_up_not_dropped_across():
+    dropped = with_(K2C, LEFT_KNEE=(250, 325), LEFT_WRIST=(255, 320), RIGHT_WRIST=(245, 318))
+    check_fails("knee_to_chest", pose(dropped), "knee_up", "Pull your knee straight up toward your chest")
+
+
+def test_knee_to_chest_knee_bent():
+    straight_raise = with_(K2C, LEFT_KNEE=(260, 215), LEFT_ANKLE=(200, 95), LEFT_WRIST=(262, 220),
+                           RIGHT_WRIST=(258, 212))
+    check_fails("knee_to_chest", pose(straight_raise), "knee_bent", "Bend your knee and hug it to your chest")
+
+
+def test_knee_to_chest_hands_at_knee():
+    hands_down = with_(K2C, LEFT_WRIST=(330, 345), RIGHT_WRIST=(330, 340))
+    check_fails("knee_to_chest", pose(hands_down), "hands_at_knee", "Hold your knee with both hands")
+
+
+def test_knee_to_chest_other_leg_down():
+    both_hugged = with_(K2C, RIGHT_KNEE=(262, 222), RIGHT_ANKLE=(340, 205))
+    check_fails("knee_to_chest", pose(both_hugged), "other_leg_down", "Keep your other foot on the floor")
+
+
+def test_knee_to_chest_wrong_view_and_hidden_knee_are_uncertain():
+    front = pose(with_(K2C, LEFT_SHOULDER=(150, 420), RIGHT_SHOULDER=(150, 240)))
+    a = assess("knee_to_chest", front)
+    assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
+    hidden = pose(K2C, visibility={"LEFT_KNEE": 0.2})
+    assert assess("knee_to_chest", hidden).state is State.UNCERTAIN
