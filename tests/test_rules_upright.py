@@ -360,6 +360,13 @@ def test_side_stretch_hips_pushed_out():
     a = side_stretch(shifted)
     assert result(a, "hips_over_feet").ok is False
     assert a.cue == "Don't push your hips out to the side, keep them over your feet"
+    # Hips thrown the other way, toward the bend.
+    toward = {name: (x + 100, y) if y <= 500 and "ANKLE" not in name else (x, y)
+              for name, (x, y) in SIDE_BEND.items()}
+    toward.update(LEFT_KNEE=(595, 700), RIGHT_KNEE=(505, 700))
+    b = side_stretch(toward)
+    assert result(b, "hips_over_feet").ok is False
+    assert b.cue == "Keep your hips centred over your feet"
 
 
 def test_side_stretch_gates():
