@@ -71,13 +71,18 @@ def _unknown(where: str, key: str, valid) -> PosecheckError:
     return PosecheckError(f"{where}: unknown key {key!r} (valid: {', '.join(valid)})")
 
 
+def _shown(name: str) -> str:
+    """A TOML key as it may appear inside a one-line message."""
+    return name if name.isprintable() and name.strip() == name and name else repr(name)
+
+
 def settings_from_dict(data: dict, source: str = "config") -> Settings:
     settings = Settings()
     exercises = settings.exercises
     for section, body in data.items():
-        where = f"{source}: [{section}]"
+        where = f"{source}: [{_shown(section)}]"
         if not isinstance(body, dict):
-            raise PosecheckError(f"{source}: {section!r} must be a table like [{section}]")
+            raise PosecheckError(f"{source}: {section!r} must be a table like [{_shown(section)}]")
         if section == "judge":
             for key, value in body.items():
                 if key == "dwell_s":
@@ -89,7 +94,7 @@ def settings_from_dict(data: dict, source: str = "config") -> Settings:
             continue
         if section not in exercises:
             raise PosecheckError(
-                f"{source}: unknown exercise [{section}] (valid: judge, {', '.join(exercises)})")
+                f"{source}: unknown exercise [{_shown(section)}] (valid: judge, {', '.join(exercises)})")
         exercise = exercises[section]
         for key, value in body.items():
             if key == "target_s" and exercise.goal.kind == "hold":
@@ -101,7 +106,7 @@ def settings_from_dict(data: dict, source: str = "config") -> Settings:
                 if not isinstance(value, dict):
                     raise PosecheckError(f"{where} rules: must be a table")
                 for rule_name, limits in value.items():
-                    rule_where = f"{source}: [{section}.rules.{rule_name}]"
+                    rule_where = f"{source}: [{section}.rules.{_shown(rule_name)}]"
                     if rule_name not in {r.name for r in exercise.rules}:
                         raise PosecheckError(
                             f"{rule_where}: unknown rule (valid: {', '.join(r.name for r in exercise.rules)})")
