@@ -44,13 +44,69 @@ def quiet_native_stderr():
         os.close(saved)
 
 
+# Parts of the mediapipe package that ``import mediapipe`` loads eagerly but pose
+# estimation never uses: drawing_utils pulls in matplotlib.pyplot (and builds
+# its font cache on a first run), audio pulls in sounddevice. They are loaded
+# lazily (importlib's LazyLoader: on first attribute access, so they still work
+# for anyone who uses them). Measured: the import took 0.8 s on an idle machine
+# and 2-5 s on a busy one, against 0.2-0.5 s lazily.
+_LAZY_MEDIAPIPE = frozenset(f"mediapipe.tasks.python.{name}" for name in (
+    "vision.drawing_utils", "vision.drawing_styles", "audio", "text", "retrieval", "decision"))
+
+
+class _LazyFinder:
+    """A meta path finder that makes the named modules lazy."""
+
+    def __init__(self, names: frozenset[str]):
+        self.names = names
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in self.names:
+            return None
+        import importlib.machinery
+        import importlib.util
+
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
 def _import_mediapipe():
+    import sys
+
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with quiet_native_stderr():
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+    finder = _LazyFinder(_LAZY_MEDIAPIPE) if "mediapipe" not in sys.modules else None
+    if finder is not None:
+        sys.meta_path.insert(0, finder)
+    try:
+        with quiet_native_stderr():
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+    finally:
+        if finder is not None:
+            sys.meta_path.remove(finder)
     return mp, BaseOptions, vision
+
+
+def limit_threads(n: int = 1) -> None:
+    """Caps the threads this process uses around the model, for running one process per core.
+
+    Call it first thing in a worker process (e.g. as a ProcessPoolExecutor
+    initializer). Sets OpenCV's thread pool and the OpenMP/BLAS variables to
+    ``n``. The model itself needs no cap: this MediaPipe build runs the
+    landmarker's inference on one thread on desktop Linux (XNNPACK's default
+    there; the Tasks API exposes no thread option), and its graph's two
+    scheduler threads take turns with it.
+    """
+    import cv2
+
+    n = max(1, int(n))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(n)
+    cv2.setNumThreads(n)
 
 
 def _pose_from_landmarks(landmarks, world, timestamp_s: float, image_wh: tuple[int, int]) -> Pose:
@@ -137,19 +193,34 @@ class PoseEstimator:
             raise PosecheckError(f"{self.model_path}: cannot load pose model ({first})") from None
         self._selector = PersonSelector()
         self._last_ms = -1
+        self._rgb: np.ndarray | None = None
+
+    def image_for(self, frame: Frame):
+        """The frame as the model's input image (RGB).
+
+        The RGB conversion goes into one buffer reused from frame to frame
+        (``mp.Image`` copies it): a fresh array per frame cost 4 ms at 1280x720
+        in allocation and page faults, the reused one 0.5 ms.
+        """
+        import cv2
+
+        image = frame.image
+        if self._rgb is None or self._rgb.shape != image.shape:
+            self._rgb = np.empty(image.shape, np.uint8)
+        cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=self._rgb)
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=self._rgb)
+
+    def detect(self, image, timestamp_s: float):
+        """The landmarker alone on an ``image_for`` image: MediaPipe's own result."""
+        if self.video:
+            ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
+            self._last_ms = ms
+            return self._landmarker.detect_for_video(image, ms)
+        return self._landmarker.detect(image)
 
     def estimate_all(self, frame: Frame) -> list[Pose]:
         """Every person the model finds in the frame."""
-        import cv2
-
-        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.video:
-            ms = max(int(round(frame.timestamp_s * 1000)), self._last_ms + 1)
-            self._last_ms = ms
-            result = self._landmarker.detect_for_video(image, ms)
-        else:
-            result = self._landmarker.detect(image)
+        result = self.detect(self.image_for(frame), frame.timestamp_s)
         h, w = frame.image.shape[:2]
         worlds = result.pose_world_landmarks or []
         return [
