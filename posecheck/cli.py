@@ -160,8 +160,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
     if args.exercise and args.routine:
         raise PosecheckError("give --exercise NAME or --routine, not both")
+    if args.camera is not None and args.source:
+        raise PosecheckError("give --camera N or --source FILE, not both")
     options = LiveOptions(
-        exercise=args.exercise, camera=args.camera, source=args.source, window=not args.no_window,
+        exercise=args.exercise, camera=args.camera or 0, source=args.source, window=not args.no_window,
         mute=args.mute, model=args.model, settings=load_settings(args.config), history=args.history,
         record_history=not args.no_history, summary=args.summary, mirror=not args.no_mirror,
         speed=args.speed)
@@ -243,12 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
                          help="sessions (and days of progress) to list; default 20")
     history.set_defaults(func=_cmd_history)
 
-    live = sub.add_parser("live", help="coach live from a camera: the routine of 8 stretches, or one exercise")
+    live = sub.add_parser(
+        "live", help="coach live from a camera: the routine of 8 stretches, or one exercise",
+        epilog="Keys: space pause, n next, b back, s switch side, m mute, q or Esc quit. Exit codes: 0 done "
+               "or quit, 1 camera lost (the session is saved), 2 bad input, 130 Ctrl-C, 143 SIGTERM.")
     what = live.add_mutually_exclusive_group()
     what.add_argument("--exercise", "-e", metavar="NAME",
                       help="one exercise (see `posecheck exercises`), or several joined by commas")
     what.add_argument("--routine", action="store_true", help="the whole routine of 8 stretches (the default)")
-    live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    live.add_argument("--camera", type=int, metavar="N", help="camera index (default 0)")
     live.add_argument("--source", metavar="FILE",
                       help="play a video file as if it were the camera, at its own pace (the routine follows it)")
     live.add_argument("--no-window", action="store_true", help="no window (headless use, tests)")

@@ -653,6 +653,7 @@ class _HistoryWriter:
     def __init__(self, path: str | None, enabled: bool) -> None:
         self.history = None
         self.session_id: int | None = None
+        self.ended = False
         self.errors: list[str] = []
         if enabled:
             from .history import History
@@ -678,8 +679,9 @@ class _HistoryWriter:
             self.history.add_result(self.session_id, row)
 
     def end(self, ended: str, duration_s: float) -> None:
-        if self.history is None or self.session_id is None:
+        if self.history is None or self.session_id is None or self.ended:
             return
+        self.ended = True
         try:
             self.history.end_session(self.session_id, ended, duration_s)
         except Exception as exc:
@@ -761,6 +763,8 @@ def run_live(options: LiveOptions) -> LiveResult:
                         "started_at": stats["started_at"],
                         "live_stats": {"fps": round(stats["fps"], 2), "frames": stats["frames"],
                                        "dropped_frames": slot.dropped,
+                                       "cpu_ms_per_frame": stats["cpu_ms_per_frame"] and round(
+                                           stats["cpu_ms_per_frame"], 2),
                                        "latency_ms": _percentiles(stats["latency_ms"])}})
         if capture.error is not None:
             summary["source_error"] = str(capture.error).strip().splitlines()[0] if str(capture.error).strip() \
@@ -781,7 +785,7 @@ def run_live(options: LiveOptions) -> LiveResult:
                           stats["latency_ms"], history.session_id)
     except BaseException:
         # Something broke (or a second Ctrl-C): keep what was done so far.
-        if history is not None and history.session_id is not None:
+        if history is not None and history.session_id is not None and not history.ended:
             with contextlib.suppress(Exception):
                 summary = coach.finish(None, "interrupted")  # noqa: F821 - coach exists once a session began
                 history.end("interrupted", summary["duration_s"])
@@ -859,6 +863,7 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
     ended = "complete"
     muted = options.mute
     canvas_buffer = None
+    cpu0 = time.process_time()
     while True:
         if stopper.signum is not None:
             ended = "interrupted"
@@ -915,8 +920,10 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
             ended = coach.machine.ended or "complete"
             break
     elapsed = (time.monotonic() - t0) if t0 is not None else 0.0
+    cpu = time.process_time() - cpu0  # every thread of the process: capture, model, loop
     return ended, {"started_at": started_at, "frames": frames,
-                   "fps": frames / elapsed if elapsed > 0 else 0.0, "latency_ms": latencies}
+                   "fps": frames / elapsed if elapsed > 0 else 0.0, "latency_ms": latencies,
+                   "cpu_ms_per_frame": 1000.0 * cpu / frames if frames else None}
 
 
 def _linger(options: LiveOptions, coach: Coach, summary: dict, refs) -> None:

@@ -68,7 +68,8 @@ def _run(video: str, exercise: str | None, window: bool, speed: float, model: st
     lat = sorted(result.latency_ms)
     pct = (lambda q: lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))]) if lat else (lambda q: float("nan"))
     return {"fps": result.fps, "frames": result.frames, "dropped": result.dropped,
-            "median_ms": pct(0.5), "p95_ms": pct(0.95), "wall_s": wall}
+            "median_ms": pct(0.5), "p95_ms": pct(0.95), "wall_s": wall,
+            "cpu_ms": result.summary["live_stats"].get("cpu_ms_per_frame") or float("nan")}
 
 
 def main() -> int:
@@ -97,7 +98,10 @@ def main() -> int:
         for name, speed in runs:
             r = _run(video, args.exercise, args.window, speed, args.model)
             print(f"{name:12s} {r['fps']:6.1f} frames/s  {r['frames']} frames, {r['dropped']} dropped  "
-                  f"latency capture->overlay median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms")
+                  f"latency capture->overlay median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms  "
+                  f"(CPU {r['cpu_ms']:.1f} ms per frame, all threads)")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average {load:.1f} on {os.cpu_count()} cores (other work on the machine lowers the rate)")
     finally:
         if video != args.video:
             os.unlink(video)
