@@ -39,6 +39,22 @@ def check_output_path(out: str | os.PathLike, inputs: Iterable[str | os.PathLike
     return path
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = _read_umask()
+
+
+def match_umask(path: str | os.PathLike) -> None:
+    """mkstemp makes 0600 files; give a finished file the usual permissions (0666 less the umask)."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~_UMASK)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; renames it into place on success."""
@@ -51,6 +67,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     os.close(fd)
     try:
         yield Path(tmp)
+        match_umask(tmp)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

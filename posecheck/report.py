@@ -459,7 +459,7 @@ def _write_jpeg(path: Path, image: np.ndarray) -> None:
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
     """Temp file beside ``path``, then renamed into place; readable like any other new file."""
     from .outputs import atomic_path
-    from .videowriter import match_umask
+    from .outputs import match_umask
 
     with atomic_path(path) as tmp:
         if isinstance(data, str):

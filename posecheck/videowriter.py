@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PosecheckError
+from .outputs import match_umask
 
 # Container format and encoders (first available wins) by file ending.
 _H264 = ("libx264", "libopenh264", "h264")
@@ -243,14 +244,6 @@ class VideoWriter:
     def __del__(self):  # a writer dropped without close() leaves no temp file behind
         if not getattr(self, "_closed", True):
             self.abort()
-
-
-def match_umask(path: str | os.PathLike) -> None:
-    """mkstemp makes 0600 files; give a finished file the usual permissions (0666 less the umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~mask)
 
 
 def probe_fps(path: str | os.PathLike) -> float:
