@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Protocol
 
 import cv2
 import numpy as np
@@ -43,7 +43,7 @@ from .exercises import Exercise
 from .routine import (SAFETY_NOTE, Coach, CoachStep, Phase, RoutineView, Timing, goal_words,
                       routine_plan, view_words)
 from .sources import SourceInfo
-from .types import Frame, State
+from .types import State
 
 WINDOW = "posecheck"
 CANVAS_W, CANVAS_H = 1280, 720

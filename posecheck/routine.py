@@ -472,10 +472,7 @@ class RoutineMachine:
         if key == "next":
             if self.phase is Phase.INTRO:
                 return self._begin(0, c)
-            if self.phase is Phase.REST and not self.follow:
-                nxt = self.index + 1
-            else:
-                nxt = self.index + 1
+            nxt = self.index + 1  # in a rest, the exercise after the one just done
             events = self._close(c, "skipped")
             if nxt >= len(self.plan):
                 return events + self._done(c, "complete")

@@ -27,9 +27,12 @@ import pytest
 
 from conftest import REPO, sample
 from posecheck.exercises import Exercise, Goal, Rule
-from posecheck.routine import (SAFETY_NOTE, UNLABELLED, Coach, End, FollowRule, Phase, RoutineMachine, Say,
+from posecheck.history import History
+from posecheck.live import LiveOptions, run_live
+from posecheck.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
                                Start, Timing)
-from posecheck.types import Assessment, FrameResult, State
+from posecheck.sources import VideoSource
+from posecheck.types import Assessment, Frame, FrameResult, State
 
 DT = 0.1  # scripted frames at 10 per second
 TIMING = Timing(intro_s=2.0, card_s=2.0, countdown_s=3.0, switch_s=2.0, rest_s=3.0)
@@ -234,11 +237,6 @@ def test_unknown_key_is_refused():
 
 # --------------------------------------------------------------------------- the live loop on real frames
 
-from posecheck.config import Settings  # noqa: E402
-from posecheck.history import History  # noqa: E402
-from posecheck.live import LiveOptions, run_live  # noqa: E402
-from posecheck.sources import VideoSource  # noqa: E402
-from posecheck.types import Frame  # noqa: E402
 
 QUICK = Timing(intro_s=0.5, card_s=0.5, countdown_s=0.5, switch_s=1.0, rest_s=1.0)
 
