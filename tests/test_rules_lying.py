@@ -88,7 +88,7 @@ def with_(base: dict, **changes) -> dict:
     return out
 
 
-@pytest.mark.parametrize("ex_id", ["bridge", "cobra", "knee_to_chest"])
+@pytest.mark.parametrize("ex_id", ["bridge", "cobra", "knee_to_chest", "knee_to_chest_rotation"])
 def test_every_rule_has_cues_and_a_gate_exists(ex_id):
     ex = get_exercise(ex_id)
     assert ex.goal.kind == "hold" and ex.goal.target == 20.0
@@ -302,3 +302,61 @@ def test_knee_to_chest_wrong_view_and_hidden_knee_are_uncertain():
     assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
     hidden = pose(K2C, visibility={"LEFT_KNEE": 0.2})
     assert assess("knee_to_chest", hidden).state is State.UNCERTAIN
+
+
+# ---------------------------------------------------------------- knee_to_chest_rotation
+# Seen from the feet: head at the top of the image, the person's left on the image
+# right. Knees drawn up and dropped about 50 degrees to the person's left.
+ROTATION = {
+    "NOSE": (320, 50), "LEFT_EAR": (345, 62), "RIGHT_EAR": (295, 62),
+    "LEFT_SHOULDER": (400, 100), "RIGHT_SHOULDER": (240, 100),
+    "LEFT_ELBOW": (500, 105), "RIGHT_ELBOW": (140, 105), "LEFT_WRIST": (600, 110), "RIGHT_WRIST": (40, 110),
+    "LEFT_HIP": (370, 260), "RIGHT_HIP": (270, 260),
+    "LEFT_KNEE": (450, 180), "RIGHT_KNEE": (420, 148), "LEFT_ANKLE": (400, 300), "RIGHT_ANKLE": (380, 290),
+}
+
+
+def test_rotation_correct_and_side():
+    a = assess("knee_to_chest_rotation", pose(ROTATION))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "left"
+    to_the_right = with_(ROTATION, LEFT_KNEE=(220, 148), RIGHT_KNEE=(190, 180))
+    a = assess("knee_to_chest_rotation", pose(to_the_right))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "right"
+
+
+def test_rotation_face_up_gate():
+    sitting_face = with_(ROTATION, NOSE=(320, 70))
+    check_fails("knee_to_chest_rotation", pose(sitting_face), "face_up",
+                "Lie on your back, face up, with the camera at your feet")
+
+
+def test_rotation_knees_up_gate():
+    legs_out = with_(ROTATION, LEFT_KNEE=(350, 400), RIGHT_KNEE=(290, 400), LEFT_ANKLE=(350, 470),
+                     RIGHT_ANKLE=(290, 470))
+    check_fails("knee_to_chest_rotation", pose(legs_out), "knees_up",
+                "Lie on your back and draw your knees up toward your chest")
+
+
+def test_rotation_knees_together():
+    apart = with_(ROTATION, RIGHT_KNEE=(250, 160))
+    check_fails("knee_to_chest_rotation", pose(apart), "knees_together", "Keep your knees together")
+
+
+def test_rotation_knees_dropped():
+    middle = with_(ROTATION, LEFT_KNEE=(335, 140), RIGHT_KNEE=(305, 140))
+    check_fails("knee_to_chest_rotation", pose(middle), "knees_dropped", "Let both knees drop to one side")
+
+
+def test_rotation_shoulders_down():
+    rolled = with_(ROTATION, LEFT_SHOULDER=(360, 95), RIGHT_SHOULDER=(290, 105))
+    check_fails("knee_to_chest_rotation", pose(rolled), "shoulders_down", "Keep both shoulders on the floor")
+
+
+def test_rotation_side_view_and_hidden_knee_are_uncertain():
+    side_on = with_(ROTATION, LEFT_SHOULDER=(322, 100), RIGHT_SHOULDER=(318, 100))
+    a = assess("knee_to_chest_rotation", pose(side_on))
+    assert a.state is State.UNCERTAIN and a.cue == "Place the camera at your feet, facing you"
+    hidden = pose(ROTATION, visibility={"RIGHT_KNEE": 0.1})
+    assert assess("knee_to_chest_rotation", hidden).state is State.UNCERTAIN
