@@ -443,7 +443,9 @@ def _summary_lines(summary: dict) -> list[str]:
 def _draw_summary(canvas: np.ndarray, summary: dict | None) -> None:
     _panel(canvas, 60, 70, 1220, 670, alpha=0.85)
     y = 95
-    y += _text(canvas, "Session summary", (640, y), 1.2, center=True) + 20
+    ended = {"complete": "", "interrupted": " (stopped)", "camera_lost": " (camera lost)"}.get(
+        (summary or {}).get("ended") or "complete", "")
+    y += _text(canvas, f"Session summary{ended}", (640, y), 1.2, center=True) + 20
     for line in _summary_lines(summary or {})[:14]:
         y = _paragraph(canvas, line, 90, y, 1100, 0.6, max_lines=2) + 2
     _text(canvas, SAFETY_NOTE, (640, 625), 0.5, overlay.AMBER, 1, center=True)
@@ -776,8 +778,8 @@ def run_live(options: LiveOptions) -> LiveResult:
             summary["warnings"] = errors
         if options.summary:
             _write_summary(options.summary, summary)
-        if options.window and window_open and ended == "complete" and coach.finished and not follow:
-            _linger(options, coach, summary, refs)
+        if window_open and ended in ("complete", "camera_lost") and stopper.signum is None:
+            _linger(options, coach, summary, refs)  # the summary stays up until a key
         exit_code = {"camera_lost": EXIT_CAMERA_LOST}.get(ended, 0)
         if stopper.signum is not None:
             exit_code = 128 + stopper.signum
@@ -927,9 +929,10 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
 
 
 def _linger(options: LiveOptions, coach: Coach, summary: dict, refs) -> None:
-    """After a completed (leading) routine the summary stays on screen until a key or the time is up."""
+    """At the end (the routine done, the file or the camera ended) the summary stays up until a key."""
     step = CoachStep(coach.machine.clock(coach.last_t), coach.machine.view(), None, None, ())
-    canvas = render_canvas(np.zeros((CANVAS_H, CANVAS_W, 3), np.uint8), step, None, False, refs, summary)
+    canvas = render_canvas(np.zeros((CANVAS_H, CANVAS_W, 3), np.uint8), step, None, False, refs, summary,
+                           help_line=False)
     end = time.monotonic() + options.linger_s
     while time.monotonic() < end:
         cv2.imshow(WINDOW, canvas)
