@@ -40,11 +40,12 @@ class Score:
         return self.passed + 0.5 * max(-1.0, min(1.0, self.margin))
 
 
-def score_exercises(body: Body | None, exercises: dict[str, Exercise] | None = None) -> list[Score]:
+def score_exercises(body: Body | None, exercises: dict[str, Exercise] | None = None,
+                    still: bool = True) -> list[Score]:
     exercises = exercises or registry()
     scores = []
     for ex in exercises.values():
-        assessment = judge(ex, body)
+        assessment = judge(ex, body, still=still)
         results = assessment.results
         if not results:
             scores.append(Score(ex.id, assessment.state, False, 0.0, -1.0))
@@ -68,7 +69,7 @@ def recognize_pose(body: Body | None, exercises: dict[str, Exercise] | None = No
 def frame_label(body: Body | None, exercises: dict[str, Exercise] | None = None,
                 min_score: float = 0.6) -> str | None:
     """A looser per-frame label for video: gates pass and most rules pass."""
-    scores = [s for s in score_exercises(body, exercises) if s.gates_ok]
+    scores = [s for s in score_exercises(body, exercises, still=False) if s.gates_ok]
     if not scores:
         return None
     best = max(scores, key=lambda s: s.value)

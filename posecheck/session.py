@@ -96,15 +96,17 @@ class ExerciseSession:
         if smoothed is None and self.smoother:
             self.smoother.reset()
         body = compute_features(smoothed) if smoothed is not None else None
-        assessment = judge(self.exercise, body)
+        assessment = judge(self.exercise, body, still=not self.smooth)
         state = self.holds.update(t, assessment.state, assessment.side)
         if self.reps is not None and body is not None:
             side = self.exercise.choose_side(body)
-            valid = assessment.state is not State.UNCERTAIN and not any(
-                r.ok is False and self.exercise.rule(r.name).gate for r in assessment.results)
-            self.reps.update(self.exercise.rep_signal.measure(body, side), valid=valid)
-        elif self.reps is not None:
-            self.reps.update(float("nan"), valid=False)
+            # Leaving the position (a gate fails) breaks the cycle; a frame that
+            # cannot be judged (uncertain) only carries no information.
+            out_of_position = any(r.ok is False and self.exercise.rule(r.name).gate
+                                  for r in assessment.results)
+            value = (float("nan") if assessment.state is State.UNCERTAIN
+                     else self.exercise.rep_signal.measure(body, side))
+            self.reps.update(value, valid=not out_of_position)
         cue = self.cues.update(t, "" if state is State.CORRECT else assessment.cue)
         shown_side = assessment.side if assessment.side else None
         self._extend_segments(t, state, shown_side)

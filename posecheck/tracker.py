@@ -130,34 +130,41 @@ class HoldTracker:
 
 @dataclass
 class RepCounter:
-    """Counts full cycles high -> low (e.g. cat -> cow) of a signal, with hysteresis.
+    """Counts full cycles between two ends of a signal (e.g. cat and cow), with hysteresis.
 
     The signal must pass ``high_enter`` to reach the high end and ``low_enter``
-    to reach the low end; a rep is counted on reaching the low end after the
-    high end. Frames judged out of position (``valid=False``) reset the cycle.
+    to reach the low end. A rep is counted when an end is reached after the
+    other end was reached since the last rep, so cat -> cow and cow -> cat are
+    both one cycle and cat, cow, cat, cow is two. Frames out of position
+    (``valid=False``) start the cycle over; NaN carries no information.
     """
 
     high_enter: float
     low_enter: float
     reps: int = 0
     phase: str | None = None  # "high", "low" or None
-    _seen_high: bool = False
+    _visited: set = field(default_factory=set)
 
     def update(self, value: float, valid: bool = True) -> int:
         if not valid:
-            self._seen_high = False
+            self._visited.clear()
             self.phase = None
             return self.reps
-        if value != value:  # NaN: no information, keep the phase
+        if value != value:
             return self.reps
+        reached = None
         if value >= self.high_enter and self.phase != "high":
-            self.phase = "high"
-            self._seen_high = True
+            reached = "high"
         elif value <= self.low_enter and self.phase != "low":
-            if self._seen_high:
+            reached = "low"
+        if reached is not None:
+            self.phase = reached
+            other = "low" if reached == "high" else "high"
+            if other in self._visited:
                 self.reps += 1
-                self._seen_high = False
-            self.phase = "low"
+                self._visited.clear()
+            else:
+                self._visited.add(reached)
         return self.reps
 
 

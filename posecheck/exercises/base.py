@@ -44,6 +44,10 @@ class Rule:
     # A gate rule says whether the person is in the starting position at all
     # (lying, on all fours...); exercise recognition leans on gates.
     gate: bool = False
+    # Judged on stills only: in a video of a repeated movement (cat-cow) the body
+    # passes through this rule's failing range on every rep, so it must not stop
+    # the clock there; a photo, though, must show one end of the movement.
+    stills_only: bool = False
 
     def value(self, body: Body, side: str) -> float:
         if callable(self.measure):
@@ -130,9 +134,11 @@ class Exercise:
 FRAMING_CUE = "Move back so your whole body is in view"
 
 
-def evaluate_rules(exercise: Exercise, body: Body, side: str) -> tuple[RuleResult, ...]:
+def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True) -> tuple[RuleResult, ...]:
     results = []
     for rule in exercise.rules:
+        if rule.stills_only and not still:
+            continue
         indices = rule.landmark_indices(side)
         value = rule.value(body, side)
         trusted = all(body.trusted(i, MIN_VISIBILITY) for i in indices) and np.isfinite(value)
@@ -150,13 +156,13 @@ def evaluate_rules(exercise: Exercise, body: Body, side: str) -> tuple[RuleResul
     return tuple(results)
 
 
-def judge(exercise: Exercise, body: Body | None) -> Assessment:
-    """The raw (undebounced) judgement of one frame."""
+def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessment:
+    """The raw (undebounced) judgement of one frame; ``still=False`` for frames of a video."""
     if body is None:
         return Assessment(state=State.NO_PERSON, cue="Step into the camera's view")
     side = exercise.choose_side(body)
     reported_side = side if exercise.has_sides else None
-    results = evaluate_rules(exercise, body, side)
+    results = evaluate_rules(exercise, body, side, still)
     if exercise.view_ok is not None and not exercise.view_ok(body):
         return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
                           side=reported_side)

@@ -151,6 +151,9 @@ CAT_COW = register(Exercise(
             cue_high="",
             landmarks=("NOSE", "{side}_SHOULDER", "{side}_HIP"),
             joint="{side}_SHOULDER",
+            # In a video the back passes through neutral on every rep: the clock
+            # runs while the quadruped form holds; the reps count the movement.
+            stills_only=True,
         ),
     ),
 ))
