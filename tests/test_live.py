@@ -28,10 +28,10 @@ import pytest
 from conftest import REPO, sample
 from posecheck.exercises import Exercise, Goal, Rule
 from posecheck.history import History
-from posecheck.live import LiveOptions, run_live
+from posecheck.live import Capture, FrameSlot, LiveOptions, run_live
 from posecheck.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
                                Start, Timing)
-from posecheck.sources import VideoSource
+from posecheck.sources import SourceInfo, VideoSource
 from posecheck.types import Assessment, Frame, FrameResult, State
 
 DT = 0.1  # scripted frames at 10 per second
@@ -236,6 +236,65 @@ def test_unknown_key_is_refused():
 
 
 # --------------------------------------------------------------------------- the live loop on real frames
+
+
+def test_frame_slot_keeps_only_the_newest_frame():
+    slot = FrameSlot()
+    for i in range(5):
+        slot.put(i, float(i))
+    assert slot.take(0.01) == (4, 4.0) and slot.dropped == 4
+    assert slot.take(0.01) is None  # nothing new: never a queue
+    slot.put(5, 5.0)
+    slot.end("eof")
+    assert slot.take(0.01) == (5, 5.0)  # frames before the end are still delivered
+    assert slot.take(0.01) == "eof"
+
+
+class TinyFeed:
+    """1 s of tiny frames at 50 per second."""
+
+    info = SourceInfo("video", "tiny", 8, 8, 50.0, 50)
+
+    def __iter__(self):
+        for i in range(50):
+            yield Frame(np.zeros((8, 8, 3), np.uint8), i / 50.0, i)
+
+    def close(self):
+        pass
+
+
+def test_a_file_is_played_at_its_own_pace_and_a_slow_reader_gets_the_newest_frames():
+    slot = FrameSlot()
+    capture = Capture(TinyFeed(), slot, paced=True)
+    start = time.monotonic()
+    capture.start()
+    taken = []
+    while True:
+        item = slot.take(2.0)
+        if item is None or isinstance(item, str):
+            break
+        taken.append((item[0].timestamp_s, item[1] - start))
+        time.sleep(0.1)  # a loop slower than the file
+    capture.close()
+    assert item == "eof"
+    assert time.monotonic() - start >= 0.95  # not faster than the file
+    stamps = [t for t, _ in taken]
+    assert stamps == sorted(stamps) and len(taken) < 50 and slot.dropped == 50 - len(taken)
+    for ts, delivered in taken:  # each frame was delivered no earlier than its own time
+        assert delivered >= ts - 0.02
+
+
+def test_unpaced_delivery_drops_nothing():
+    slot = FrameSlot()
+    capture = Capture(TinyFeed(), slot, paced=True, speed=0)
+    capture.start()
+    got = []
+    while not isinstance(item := slot.take(2.0), str) and item is not None:
+        got.append(item[0].index)
+        time.sleep(0.002)
+    capture.close()
+    assert got == list(range(50)) and slot.dropped == 0
+
 
 
 QUICK = Timing(intro_s=0.5, card_s=0.5, countdown_s=0.5, switch_s=1.0, rest_s=1.0)
