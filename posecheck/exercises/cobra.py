@@ -203,7 +203,7 @@ COBRA = register(Exercise(
             low=-30.0, high=60.0,
             cue_low="Lift your head and look forward",
             cue_high="Don't crank your head back: look forward",
-            landmarks=("{side}_SHOULDER", "{side}_EAR"),
+            landmarks=("{side}_HIP", "{side}_SHOULDER", "{side}_EAR"),
             joint="{side}_EAR",
         ),
         Rule(

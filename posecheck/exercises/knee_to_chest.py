@@ -96,7 +96,7 @@ def hands_to_knee(body: Body, side: str) -> float:
 def other_hip_angle(body: Body, side: str) -> float:
     """Shoulder-hip-knee angle of the other leg (NaN when its hip or knee cannot be placed)."""
     other = OTHER[side]
-    if not _trusted(body, other, "HIP", "KNEE", min_visibility=OTHER_LEG_MIN_VISIBILITY):
+    if not _trusted(body, other, "SHOULDER", "HIP", "KNEE", min_visibility=OTHER_LEG_MIN_VISIBILITY):
         return math.nan
     return body.features[f"hip_angle_{other}"]
 
