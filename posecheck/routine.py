@@ -306,10 +306,11 @@ class RoutineMachine:
         if not self.started:
             self.started = True
             self.start_s = c
+            welcome = Say("Welcome. " + SAFETY_NOTE, NORMAL)
             if self.follow:
-                return self._begin(0, c)
+                return [welcome] + self._begin(0, c)
             self._enter(Phase.INTRO, c)
-            return [Say("Welcome. " + SAFETY_NOTE, NORMAL)]
+            return [welcome]
         events: list[Event] = []
         if self.recognize:
             jump = self._moved_on(c, label)

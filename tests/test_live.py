@@ -191,7 +191,8 @@ def test_following_moves_on_when_the_video_shows_the_next_exercise():
     m = RoutineMachine([PLAIN, SIDED, REPS], timing=TIMING, follow=True, rule=rule)
     s = Script(m)
     s.frame(label=None)
-    assert s.events[0] == Start(0, 0.0) and m.phase is Phase.ACTIVE and m.view().show_card
+    assert SAFETY_NOTE in s.said()[0] and Start(0, 0.0) in s.events
+    assert m.phase is Phase.ACTIVE and m.view().show_card and m.view().show_note
     s.run(3.0, state=State.CORRECT, label="plain")
     assert m.phase is Phase.REST and m.session_open  # target reached: still judging until the video moves on
     s.run(2.0, label=None)  # the transition
