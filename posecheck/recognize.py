@@ -88,8 +88,13 @@ class ExerciseSpan:
 
 
 def segment_labels(times: list[float], labels: list[str | None], end_s: float,
-                   min_segment_s: float = 3.0) -> list[ExerciseSpan]:
-    """Runs of per-frame labels, with runs shorter than ``min_segment_s`` merged away."""
+                   min_segment_s: float = 3.0, max_break_s: float = 10.0) -> list[ExerciseSpan]:
+    """Runs of per-frame labels, with runs shorter than ``min_segment_s`` merged away.
+
+    A stretch out of any exercise no longer than ``max_break_s`` between two
+    spans of the same exercise is a break in form (sitting back in cat-cow,
+    say), not a new exercise: the three become one span.
+    """
     spans: list[ExerciseSpan] = []
     for i, (t, label) in enumerate(zip(times, labels)):
         t_next = times[i + 1] if i + 1 < len(times) else end_s
@@ -121,4 +126,16 @@ def segment_labels(times: list[float], labels: list[str | None], end_s: float,
             else:
                 merged.append(s)
         spans = merged
-    return spans
+    return _bridge_breaks(spans, max_break_s)
+
+
+def _bridge_breaks(spans: list[ExerciseSpan], max_break_s: float) -> list[ExerciseSpan]:
+    out: list[ExerciseSpan] = []
+    for span in spans:
+        if (len(out) >= 2 and span.exercise is not None and out[-1].exercise is None
+                and out[-2].exercise == span.exercise and out[-1].duration_s <= max_break_s):
+            out.pop()
+            out[-1].end_s = span.end_s
+        else:
+            out.append(span)
+    return out

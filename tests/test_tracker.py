@@ -115,3 +115,13 @@ def test_cue_changes_at_most_once_a_second():
     assert throttle.update(0.5, "b") == "a"
     assert throttle.update(1.0, "b") == "b"
     assert throttle.update(1.1, "c") == "b"
+
+
+def test_routine_segments_absorb_short_runs_and_bridge_breaks():
+    from posecheck.recognize import segment_labels
+
+    times = [i * 0.5 for i in range(60)]
+    labels = (["bridge"] * 20 + ["cobra"] * 2 + ["bridge"] * 4  # a 1 s misreading inside the bridge
+              + [None] * 8 + ["bridge"] * 10 + [None] * 16)  # a 4 s break in form, then the end
+    spans = segment_labels(times, labels, end_s=30.0)
+    assert [(s.exercise, s.start_s, s.end_s) for s in spans] == [("bridge", 0.0, 22.0), (None, 22.0, 30.0)]
