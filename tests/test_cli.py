@@ -110,3 +110,18 @@ def test_analysis_is_stored_in_the_history(tmp_path):
     listing = run("history", "--history", str(db))
     assert listing.returncode == 0, listing.stderr
     assert "bridge" in listing.stdout
+
+
+def test_auto_finds_every_exercise_of_the_routine(tmp_path):
+    clip = sample("routine.mp4")
+    truth = json.loads(clip.with_suffix(".truth.json").read_text())
+    proc = run("analyze", str(clip), "--exercise", "auto", "--fps", "10", "--no-history", "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.splitlines()[0])
+    found = [s["exercise"] for s in summary["exercise_segments"]]
+    assert found == [t["exercise"] for t in truth]
+    for part, expected in zip(summary["exercise_segments"], truth):
+        # Each segment covers its exercise's correct spans.
+        for start, end, _side in expected["correct_spans"]:
+            assert part["start_s"] <= expected["offset_s"] + start + 0.5
+            assert expected["offset_s"] + end <= part["end_s"] + 0.5
