@@ -115,7 +115,7 @@ def test_analysis_is_stored_in_the_history(tmp_path):
 def test_auto_finds_every_exercise_of_the_routine(tmp_path):
     clip = sample("routine.mp4")
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
-    proc = run("analyze", str(clip), "--exercise", "auto", "--fps", "10", "--no-history", "--json", "-")
+    proc = run("analyze", str(clip), "--exercise", "auto", "--fps", "5", "--no-history", "--json", "-")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[0])
     found = [s["exercise"] for s in summary["exercise_segments"]]
