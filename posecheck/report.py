@@ -296,7 +296,7 @@ def svg_rule_plot(series: Series, t0: float, t1: float, video_id: str | None, of
                   description: str = "") -> str:
     """The rule's value over time (red where it failed) on its shaded accepted range."""
     width, height = 1000, 180
-    left, right, top, bottom = 56, 10, 10, 26
+    left, right, top, bottom = 76, 10, 10, 26  # room at the left for range labels such as "0.35 torso"
     pw, ph = width - left - right, height - top - bottom
     t = np.asarray(series.t, float)
     v = np.asarray(series.value, float)
@@ -322,31 +322,35 @@ def svg_rule_plot(series: Series, t0: float, t1: float, video_id: str | None, of
            f'aria-label="{esc(series.name)} over time"'
            + (f' data-video="{esc(video_id)}" data-t0="{t0 - offset:.3f}" data-t1="{t1 - offset:.3f}"'
               f' data-left="{left}" data-width="{pw}"' if video_id else "") + ">"]
-    # Accepted range: one band per run of frames where the rule has a range.
-    band = np.isfinite(lo) & np.isfinite(hi)
+    # Accepted range: one band per run of frames where the rule has a range; an open end
+    # (an infinite bound, e.g. "at least 0.7") runs to the edge of the plot.
+    band = ~np.isnan(lo) & ~np.isnan(hi) & (np.isfinite(lo) | np.isfinite(hi))
+    lo_c, hi_c = np.clip(lo, ymin, ymax), np.clip(hi, ymin, ymax)
     idx = np.flatnonzero(band)
     if idx.size:
         runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
         for run in runs:
             # Only where the range changes (it is constant for one exercise), plus the ends.
-            change = np.flatnonzero((np.diff(lo[run]) != 0) | (np.diff(hi[run]) != 0))
+            change = np.flatnonzero((np.diff(lo_c[run]) != 0) | (np.diff(hi_c[run]) != 0))
             keep = np.unique(np.concatenate([[0, len(run) - 1], change, change + 1]))
             run = run[keep[_decimate(len(keep))]]
             xs = X(t[run])
             if len(run) == 1:
                 xs = np.array([xs[0], xs[0] + 2.0])
-                tops, bots = np.repeat(Y(hi[run]), 2), np.repeat(Y(lo[run]), 2)
+                tops, bots = np.repeat(Y(hi_c[run]), 2), np.repeat(Y(lo_c[run]), 2)
             else:
                 # Steps: each range holds until the next change.
                 xs = np.repeat(xs, 2)[1:]
                 xs = np.append(xs, xs[-1])
-                tops = np.repeat(Y(np.minimum(hi[run], ymax)), 2)
-                bots = np.repeat(Y(np.maximum(lo[run], ymin)), 2)
+                tops = np.repeat(Y(hi_c[run]), 2)
+                bots = np.repeat(Y(lo_c[run]), 2)
             pts = [f"{x:.1f},{y:.1f}" for x, y in zip(xs, tops)] + \
                   [f"{x:.1f},{y:.1f}" for x, y in zip(xs[::-1], bots[::-1])]
             out.append(f'<polygon points="{" ".join(pts)}" fill="#2e9e4f" fill-opacity="0.16"/>')
         # Range edges labelled at the left.
-        for edge in (float(np.median(lo[band])), float(np.median(hi[band]))):
+        for bound in (lo[band], hi[band]):
+            bound = bound[np.isfinite(bound)]
+            edge = float(np.median(bound)) if bound.size else math.nan
             if ymin <= edge <= ymax:
                 y = float(Y(edge))
                 out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -688,7 +692,7 @@ CSS = """
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
 header,main,footer{max-width:1100px;margin:0 auto;padding:16px}
-h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 8px;word-break:break-all}h3{font-size:1.02em;margin:18px 0 6px}
+h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 8px;overflow-wrap:anywhere}h3{font-size:1.02em;margin:18px 0 6px}
 .muted{color:var(--muted)}
 .safety{background:#fff8e1;border-left:4px solid #e0a800;padding:8px 12px;margin:12px 0}
 table{border-collapse:collapse;width:100%;background:var(--card)}
@@ -699,10 +703,11 @@ th.sortable::after{content:" \\2195";color:#9aa0a6}
 th[aria-sort=ascending]::after{content:" \\2191";color:var(--fg)}
 th[aria-sort=descending]::after{content:" \\2193";color:var(--fg)}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.name{word-break:break-all}
+td.name{overflow-wrap:anywhere}
+td.date{white-space:nowrap}
 .clip{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px;margin:18px 0}
 .clip.failed{border-color:var(--bad)}
-.error{color:var(--bad);font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+.error{color:var(--bad);font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}
 .facts dt{color:var(--muted)}.facts dd{margin:0}
 video{width:100%;max-height:70vh;background:#000;border-radius:6px}
@@ -799,7 +804,7 @@ def _index_table(reports: list[ClipReport]) -> str:
             rows.append(
                 f'<tr class="failed"><td class="num" data-sort="{r.index}">{r.index}</td>'
                 f'<td class="name" data-sort="{esc(r.name.lower())}">{name}</td>'
-                f'<td data-sort="{esc(r.date)}">{esc(r.date)}</td>'
+                f'<td class="date" data-sort="{esc(r.date)}">{esc(r.date)}</td>'
                 f'<td data-sort="">-</td>'
                 f'<td data-sort="error" class="error">error: {esc(r.error)}</td>'
                 f'<td class="num" data-sort=""></td><td class="num" data-sort=""></td>'
@@ -812,7 +817,7 @@ def _index_table(reports: list[ClipReport]) -> str:
         rows.append(
             f'<tr><td class="num" data-sort="{r.index}">{r.index}</td>'
             f'<td class="name" data-sort="{esc(r.name.lower())}">{name}</td>'
-            f'<td data-sort="{esc(r.date)}">{esc(r.date)}</td>'
+            f'<td class="date" data-sort="{esc(r.date)}">{esc(r.date)}</td>'
             f'<td data-sort="{esc(r.exercise or "")}">{esc(r.exercise or "-")}</td>'
             f'<td data-sort="{esc(verdict)}"><span class="badge" style="background:{color}">'
             f'{esc(STATE_LABELS.get(verdict, verdict))}</span></td>'
