@@ -23,9 +23,11 @@ codec) and, for ``--sizes``, also upscaled with OpenCV into a temporary file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,10 +81,22 @@ def _children_peak_mb() -> float:
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
+def cpu_s(children: bool = False) -> float:
+    """CPU seconds (user + system) of every thread of this process (and of its waited-for children)."""
+    total = time.process_time()
+    if children:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 class _Clock:
     """Notes when the pipeline's estimator has finished loading the model."""
 
     ready: float | None = None
+    ready_cpu: float | None = None
     load_s: float | None = None
 
 
@@ -95,6 +109,7 @@ def _timed_estimator():
             t0 = time.perf_counter()
             super().__init__(*args, **kwargs)
             _Clock.ready = time.perf_counter()
+            _Clock.ready_cpu = cpu_s()
             _Clock.load_s = _Clock.ready - t0
 
     return TimedEstimator
@@ -103,7 +118,7 @@ def _timed_estimator():
 def child_decode(spec: dict) -> dict:
     from .sources import VideoSource
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     source = VideoSource(spec["clip"])
     n = 0
     try:
@@ -112,7 +127,7 @@ def child_decode(spec: dict) -> dict:
     finally:
         source.close()
     seconds = time.perf_counter() - t0
-    return {"frames": n, "seconds": seconds, "fps": n / seconds}
+    return {"frames": n, "seconds": seconds, "fps": n / seconds, "cpu_ms": 1000 * (cpu_s() - c0) / n}
 
 
 def child_model(spec: dict) -> dict:
@@ -129,14 +144,15 @@ def child_model(spec: dict) -> dict:
     finally:
         source.close()
     found = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     for image, ts in images:
         found += bool(estimator.detect(image, ts).pose_landmarks)
     seconds = time.perf_counter() - t0
+    cpu = cpu_s() - c0
     estimator.close()
     held = sum(image.width * image.height * image.channels for image, _ in images) / 2**20
     return {"frames": len(images), "seconds": seconds, "fps": len(images) / seconds, "load_s": load_s,
-            "person_frames": found, "held_frames_mb": held}
+            "person_frames": found, "held_frames_mb": held, "cpu_ms": 1000 * cpu / len(images)}
 
 
 def child_analyze(spec: dict) -> dict:
@@ -162,18 +178,91 @@ def child_analyze(spec: dict) -> dict:
         analysis = analyze_file(spec["clip"], spec["exercise"], options, sink=sink)
         if sink is not None:
             sink.close()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu_s()
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+        raise
     finally:
         if out_dir is not None:
-            if sink is not None:
-                sink.abort()
             shutil.rmtree(out_dir, ignore_errors=True)
     frames = int(analysis.summary.get("decoded_frames", len(analysis.frames)))
     start = _Clock.ready if _Clock.ready is not None else t0
     seconds = t1 - start
+    cpu = c1 - (_Clock.ready_cpu if _Clock.ready_cpu is not None else 0.0)
     return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "load_s": _Clock.load_s,
+            "cpu_ms": 1000 * cpu / frames,
             "total_s": t1 - t0, "judged_frames": len(analysis.frames),
             "person_frames": analysis.summary.get("person_frames")}
+
+
+LIVE_LEAD_IN_S = 2.0
+
+
+class LeadInFeed:
+    """The clip as a camera, after a lead-in of its first ``lead_s`` seconds that is not measured.
+
+    The model's first frames are slow (its graph starts up); a live session
+    hides that behind its intro, a short clip would not, so the figures are
+    taken on the clip itself, played after the lead-in with the clock running
+    on. ``measured_from`` is when the capture thread took the first measured
+    frame: every measured frame was captured at or after it.
+    """
+
+    def __init__(self, path: str, lead_s: float = LIVE_LEAD_IN_S):
+        from .sources import SourceInfo, VideoSource
+
+        self.path = path
+        self.lead_s = lead_s
+        probe = VideoSource(path)
+        probe.close()
+        self.period = 1.0 / probe.fps if probe.fps else 1.0 / 30.0
+        self.info = SourceInfo("video", path, probe.info.width, probe.info.height, probe.fps, 0)
+        self.measured_from: float | None = None
+        self.measured_frames = 0
+        self._closed = False
+
+    def __iter__(self):
+        from .sources import VideoSource
+        from .types import Frame
+
+        index = 0
+        offset = 0.0
+        for lead_in in (True, False):
+            source = VideoSource(self.path)
+            last = 0.0
+            try:
+                for frame in source:
+                    if self._closed:
+                        return
+                    if lead_in and frame.timestamp_s >= self.lead_s - 1e-6:
+                        break
+                    if not lead_in:
+                        if self.measured_from is None:
+                            self.measured_from = time.monotonic()
+                        self.measured_frames += 1
+                    last = frame.timestamp_s
+                    yield Frame(image=frame.image, timestamp_s=offset + frame.timestamp_s, index=index)
+                    index += 1
+            finally:
+                source.close()
+            offset += last + self.period
+
+    def close(self) -> None:
+        self._closed = True
+
+
+def _measured_live(feed: LeadInFeed, drawn_at: list[float], latency_ms: list[float], loop: str) -> dict:
+    """Frames per second, drops and latency over the frames captured after the lead-in."""
+    start = feed.measured_from
+    pairs = [(t, lat) for t, lat in zip(drawn_at, latency_ms)
+             if start is not None and t - lat / 1000.0 >= start - 1e-4]
+    frames = len(pairs)
+    elapsed = (pairs[-1][0] - start) if pairs else 0.0
+    figures = _live_figures(frames, max(0, feed.measured_frames - frames), frames / elapsed if elapsed > 0 else 0.0,
+                            [lat for _, lat in pairs], loop)
+    figures["lead_in_s"] = feed.lead_s
+    return figures
 
 
 def child_live(spec: dict) -> dict:
@@ -184,17 +273,27 @@ def child_live(spec: dict) -> dict:
         return _live_equivalent(spec)
     from .config import Settings
 
+    feed = LeadInFeed(spec["clip"])
+    drawn_at: list[float] = []
     options = LiveOptions(exercise=spec["exercise"] if spec["exercise"] != "auto" else None,
-                          source=spec["clip"], window=False, draw=True, mute=True, model=spec.get("model"),
-                          settings=Settings(), record_history=False)
+                          feed=feed, window=False, draw=True, mute=True, model=spec.get("model"),
+                          settings=Settings(), record_history=False,
+                          on_canvas=lambda canvas, step: drawn_at.append(time.monotonic()))
     stderr = sys.stderr
     with open(os.devnull, "w") as devnull:
         sys.stderr = devnull  # its one-line session banner
+        c0 = cpu_s()
         try:
             result = run_live(options)
         finally:
             sys.stderr = stderr
-    return _live_figures(result.frames, result.dropped, result.fps, result.latency_ms, "posecheck.live")
+    cpu = cpu_s() - c0
+    if len(drawn_at) == len(result.latency_ms):
+        figures = _measured_live(feed, drawn_at, result.latency_ms, "posecheck.live")
+    else:  # cannot pair draw times with latencies: the whole run, lead-in included
+        figures = _live_figures(result.frames, result.dropped, result.fps, result.latency_ms, "posecheck.live")
+    figures["cpu_ms"] = 1000 * cpu / result.frames if result.frames else None  # model load included
+    return figures
 
 
 def _live_figures(frames: int, dropped: int, fps: float, latency_ms: list[float], loop: str) -> dict:
@@ -219,40 +318,35 @@ def _live_equivalent(spec: dict) -> dict:
     from .estimator import PoseEstimator
     from .overlay import draw_overlay
     from .pipeline import _session
-    from .sources import VideoSource
 
     settings = Settings()
     exercise = settings.exercise(spec["exercise"] if spec["exercise"] != "auto" else "bridge")
     session = _session(exercise, settings)
-    source = VideoSource(spec["clip"])
+    feed = LeadInFeed(spec["clip"])
     cond = threading.Condition()
     slot: list = []
-    state = {"done": False, "dropped": 0}
+    state = {"done": False}
 
     def capture() -> None:
         start = time.monotonic()
-        first = None
-        for frame in source:
-            first = frame.timestamp_s if first is None else first
-            delay = start + frame.timestamp_s - first - time.monotonic()
+        for frame in feed:
+            delay = start + frame.timestamp_s - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             with cond:
-                if slot:
-                    state["dropped"] += 1
-                    slot.clear()
-                slot.append((frame, time.monotonic()))
+                slot[:] = [(frame, time.monotonic())]  # an untaken frame is dropped
                 cond.notify()
         with cond:
             state["done"] = True
             cond.notify()
 
     latencies: list[float] = []
+    drawn_at: list[float] = []
     frames = 0
+    c0 = cpu_s()
     with PoseEstimator(spec.get("model"), video=True) as estimator:
         thread = threading.Thread(target=capture, daemon=True)
         thread.start()
-        t0 = None
         while True:
             with cond:
                 while not slot and not state["done"]:
@@ -260,16 +354,16 @@ def _live_equivalent(spec: dict) -> dict:
                 if not slot:
                     break
                 frame, captured = slot.pop()
-            t0 = time.monotonic() if t0 is None else t0
             result = session.step(frame.timestamp_s, estimator.estimate(frame))
             canvas = frame.image.copy()
             draw_overlay(canvas, result, exercise, fps=30.0, mirror=True)
-            latencies.append((time.monotonic() - captured) * 1000.0)
+            now = time.monotonic()
+            latencies.append((now - captured) * 1000.0)
+            drawn_at.append(now)
             frames += 1
-        elapsed = time.monotonic() - t0 if t0 is not None else 0.0
-    source.close()
-    return _live_figures(frames, state["dropped"], frames / elapsed if elapsed else 0.0, latencies,
-                         "equivalent loop (posecheck.live not found)")
+    figures = _measured_live(feed, drawn_at, latencies, "equivalent loop (posecheck.live not found)")
+    figures["cpu_ms"] = 1000 * (cpu_s() - c0) / frames if frames else None
+    return figures
 
 
 def batch_worker_init(threads: int | None) -> None:
@@ -290,7 +384,7 @@ def child_batch(spec: dict) -> dict:
     """``copies`` analyses of the clip: one after another (jobs 1) or over ``jobs`` processes."""
     copies, jobs = int(spec["copies"]), int(spec["jobs"])
     args = (spec["clip"], spec["exercise"], spec.get("model"))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s(children=True)
     if jobs <= 1:
         batch_worker_init(spec.get("threads"))
         frames = sum(batch_one(*args) for _ in range(copies))
@@ -307,7 +401,9 @@ def child_batch(spec: dict) -> dict:
             frames = sum(pool.map(bench.batch_one, *zip(*[args] * copies)))
         worker_peak = _children_peak_mb()
     seconds = time.perf_counter() - t0
-    return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "worker_peak_mb": worker_peak}
+    cpu = cpu_s(children=True) - c0
+    return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "worker_peak_mb": worker_peak,
+            "cpu_ms": 1000 * cpu / frames}
 
 
 CHILDREN: dict[str, Callable[[dict], dict]] = {
@@ -339,14 +435,23 @@ def run_child(spec: dict, timeout: float = CHILD_TIMEOUT_S) -> dict:
     cmd = [sys.executable, "-m", "posecheck.bench", json.dumps(spec)]
     env = dict(os.environ)
     env.setdefault("GLOG_minloglevel", "2")
+    # Its own process group, so that a timeout also ends the batch's worker processes.
+    group = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            **group)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    for line in reversed(proc.stdout.splitlines()):
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except BaseException as exc:  # a timeout, or Ctrl-C in the parent
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        if isinstance(exc, subprocess.TimeoutExpired):
+            return {"error": f"timed out after {timeout:.0f} s"}
+        raise
+    for line in reversed(stdout.splitlines()):
         if line.startswith("BENCH "):
             return json.loads(line[6:])
-    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
     return {"error": lines[-1] if lines else f"exit code {proc.returncode}"}
 
 
@@ -456,8 +561,10 @@ def _row(out, label: str, figures: dict, limit: float | None, extra: str = "") -
         out(f"  {label:<28} failed: {figures['error']}")
         return
     fps = figures["fps"]
-    ratio = f"{fps / limit:6.2f}" if limit else "     -"
-    out(f"  {label:<28} {fps:8.1f}  {ratio}  {_mb(figures.get('peak_mb'))}  {extra}".rstrip())
+    ratio = f"{fps / limit:7.2f}" if limit else "      -"
+    cpu = figures.get("cpu_ms")
+    cpu = f"{cpu:7.1f}" if isinstance(cpu, (int, float)) else "      -"
+    out(f"  {label:<28} {fps:8.1f}  {ratio}  {_mb(figures.get('peak_mb'))}  {cpu}  {extra}".rstrip())
 
 
 def run_bench(options: BenchOptions) -> dict:
@@ -505,7 +612,8 @@ def run_bench(options: BenchOptions) -> dict:
             out("")
             out(f"{info['width']}x{info['height']} ({name}), {info['frames']} frames at {info['fps']:.2f} fps "
                 f"({info['codec']})")
-            out(f"  {'':<28} {'frames/s':>8}  {'x model':>6}  {'peak MB':>7}")
+            out(f"  {'':<28} {'frames/s':>8}  {'x model':>7}  {'peak MB':>7}  {'CPU ms':>7}  (CPU ms: per frame, "
+                f"all threads)")
             figures = _measure_size(path, exercise, options, out)
             figures["clip"] = info
             results["sizes"][name if size is None else f"{size[0]}x{size[1]}"] = figures
@@ -614,7 +722,7 @@ def _batch_row(out, label: str, figures: dict, reference: dict | None) -> None:
         speedup = f"  {figures['fps'] / reference['fps']:.2f}x faster"
     peak = figures.get("worker_peak_mb")
     out(f"  {label:<34} {figures['seconds']:7.1f} s  {figures['fps']:6.1f} frames/s"
-        f"  peak {peak:.0f} MB per process{speedup}")
+        f"  peak {peak:.0f} MB per process  CPU {figures['cpu_ms']:.1f} ms/frame{speedup}")
 
 
 if __name__ == "__main__":

@@ -152,25 +152,40 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     results: list[FrameResult] = []
     bar = Progress(source.info.frame_count, label=os.path.basename(path), enabled=options.progress)
     sampler = _Sampler(options.sample_fps)
-    last: FrameResult | None = None
     last_frame: Frame | None = None
     decoded = 0
     background = BackgroundSink(sink) if sink is not None else None
+    judged: list[FrameResult] = []  # the latest result, for frames the sampler skips
+
+    def judge(frame: Frame, pose: Pose | None, fresh: bool) -> None:
+        # On its own thread, in frame order: the judge (1-2 ms of Python a frame)
+        # then runs while the model works on the next frame instead of after it.
+        if fresh:
+            result = session.step(frame.timestamp_s, pose)
+            results.append(result)
+            judged[:] = [result]
+        if background is not None:
+            background(frame, judged[0])
+
+    judging: BackgroundSink | None = BackgroundSink(judge)
     try:
         with PoseEstimator(options.model, video=True) as estimator:
             for frame in prefetch(source):
                 decoded += 1
-                if last is None or sampler.take(frame.timestamp_s):
-                    last = session.step(frame.timestamp_s, estimator.estimate(frame))
-                    results.append(last)
-                if background is not None:
-                    background(frame, last)
+                if decoded == 1 or sampler.take(frame.timestamp_s):
+                    judging(frame, estimator.estimate(frame), True)
+                elif background is not None:
+                    judging(frame, None, False)
                 last_frame = frame
                 bar.update()
+        judging.close()
+        judging = None
         if background is not None:
             background.close()
             background = None
     finally:
+        if judging is not None:
+            judging.abort()
         if background is not None:
             background.abort()
         bar.close()

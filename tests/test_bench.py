@@ -33,8 +33,8 @@ def test_bench_prints_every_figure(tmp_path):
         rows = [ln for ln in lines if ln.strip().startswith(label.strip())]
         assert len(rows) == (2 if label != "analyze " else 4), (label, text)
     for row in (ln for ln in lines if ln.strip().startswith(("decode", "model", "analyze", "live"))):
-        fps, ratio, peak = row[30:].split()[:3]
-        assert float(fps) > 0 and float(ratio) > 0 and float(peak) > 0, row
+        fps, ratio, peak, cpu = row[30:].split()[:4]
+        assert float(fps) > 0 and float(ratio) > 0 and float(peak) > 0 and float(cpu) >= 0, row
     assert [ln for ln in lines if ln.strip().startswith("model only")][0].split()[5] == "1.00"
     assert "latency median" in text and "p95" in text
     assert "batch: 2 copies" in text
