@@ -859,7 +859,9 @@ def _clip_card(r: ClipReport) -> str:
                   f'<dt>score</dt><dd class="score">{r.score} / 100</dd>',
                   f"<dt>recorded</dt><dd>{esc(r.date)}</dd>",
                   f"<dt>length</dt><dd>{float(s.get('duration_s') or 0):.1f} s, {esc(s.get('frames', ''))} "
-                  "frames" + (f" at {float(s['fps']):.2f} fps" if s.get("fps") else "") + "</dd>"]
+                  "frames" + (f" judged (at most {float(s['sample_fps']):g} per second) of a "
+                              f"{float(s.get('fps') or 0):.2f} fps video" if s.get("sample_fps")
+                              else f" at {float(s['fps']):.2f} fps" if s.get("fps") else "") + "</dd>"]
     spans = s.get("exercise_segments") or []
     if len(spans) > 1:
         items = "; ".join(f"{fmt_time(p.get('start_s'))}-{fmt_time(p.get('end_s'))} {p.get('exercise')}"
