@@ -34,7 +34,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         raise PosecheckError("--csv takes one input at a time")
     if args.fps is not None and args.fps <= 0:
         raise PosecheckError(f"--fps must be above 0, got {args.fps:g}")
-    options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps)
+    options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps,
+                             pose_cache=args.pose_cache)
 
     lines = []
     image_estimator = None
@@ -206,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="write the video with the skeleton, angles and cues drawn on it (H.264 MP4)")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     analyze.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
+    analyze.add_argument("--pose-cache", metavar="DIR",
+                         help="keep estimated poses of videos in DIR and reuse them on later runs "
+                              "(for re-judging with other settings; evaluation)")
     analyze.add_argument("--history", metavar="PATH",
                          help="history database (default: $POSECHECK_HISTORY or the user data folder)")
     analyze.add_argument("--no-history", action="store_true", help="do not store this analysis in the history")

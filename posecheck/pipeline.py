@@ -41,6 +41,9 @@ class AnalyzeOptions:
     settings: Settings = field(default_factory=Settings)
     sample_fps: float | None = None  # judge at most this many frames per second
     progress: bool | None = None  # None: a bar when stderr is a terminal
+    # Reuse poses stored by ``posecache`` in this folder instead of running the
+    # model again (re-runs after changing settings, the evaluation suite).
+    pose_cache: str | None = None
 
 
 @dataclass
@@ -143,6 +146,8 @@ class _Sampler:
 def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None = None,
                   sink: FrameSink | None = None) -> Analysis:
     options = options or AnalyzeOptions()
+    if options.pose_cache:
+        return _analyze_cached_video(path, exercise_name, options, sink)
     if exercise_name == AUTO:
         return _analyze_video_auto(path, options, sink)
     settings = options.settings
@@ -242,6 +247,16 @@ def _analyze_video_auto(path: str, options: AnalyzeOptions, sink: FrameSink | No
     if last_frame is None:
         raise PosecheckError(f"{path}: no decodable video frames")
     end_t = _end_time(source, last_frame)
+    summary, results = _judge_routine(path, times, poses, end_t, source.info, settings)
+    _finish_video_summary(summary, source, results, decoded, end_t, options)
+    if sink is not None:
+        _replay_to_sink(path, results, sink)
+    return Analysis(summary, results)
+
+
+def _judge_routine(path: str, times: list[float], poses: list[Pose | None], end_t: float, info,
+                   settings: Settings) -> tuple[dict, list[FrameResult]]:
+    """Split poses into exercise segments and judge each by its own exercise."""
     smoother = PoseSmoother()
     labels = []
     for pose in poses:
@@ -277,11 +292,39 @@ def _analyze_video_auto(path: str, options: AnalyzeOptions, sink: FrameSink | No
         "frames": len(results),
         "person_frames": sum(p is not None for p in poses),
         "verdict": _verdict(results),
-        "width": source.info.width,
-        "height": source.info.height,
+        "width": info.width,
+        "height": info.height,
         "exercise_segments": parts,
     })
-    _finish_video_summary(summary, source, results, decoded, end_t, options)
+    return summary, results
+
+
+def _analyze_cached_video(path: str, exercise_name: str, options: AnalyzeOptions,
+                          sink: FrameSink | None) -> Analysis:
+    from pathlib import Path
+
+    from .posecache import cached_track
+
+    source = VideoSource(path)  # checks the file and gives its facts
+    source.close()
+    track = cached_track(path, options.model, Path(options.pose_cache))
+    sampler = _Sampler(options.sample_fps)
+    keep = [i for i in range(len(track)) if i == 0 or sampler.take(float(track.timestamps[i]))]
+    times = [float(track.timestamps[i]) for i in keep]
+    poses = [track.pose(i) for i in keep]
+    if not times:
+        raise PosecheckError(f"{path}: no decodable video frames")
+    end_t = float(track.timestamps[-1]) + (1.0 / source.fps if source.fps else 0.0)
+    if exercise_name == AUTO:
+        summary, results = _judge_routine(path, times, poses, end_t, source.info, options.settings)
+    else:
+        exercise = options.settings.exercise(exercise_name)
+        session = _session(exercise, options.settings)
+        results = [session.step(t, pose) for t, pose in zip(times, poses)]
+        session.finish(end_t)
+        summary = {"input": str(path), "kind": "video"}
+        summary.update(_summary(session, exercise, results, source.info.width, source.info.height))
+    _finish_video_summary(summary, source, results, len(track), end_t, options)
     if sink is not None:
         _replay_to_sink(path, results, sink)
     return Analysis(summary, results)
