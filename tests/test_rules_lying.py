@@ -152,14 +152,50 @@ def test_bridge_reads_the_near_side():
     assert a.state is State.CORRECT
 
 
-def test_bridge_wrong_view_and_untrusted_joint_are_uncertain():
-    # Seen from the feet: the shoulders spread across the image.
-    front = pose(with_(BRIDGE, LEFT_SHOULDER=(150, 400), RIGHT_SHOULDER=(150, 240)))
-    a = assess("bridge", front)
+def test_bridge_untrusted_joint_is_uncertain():
+    hidden_knee = pose(BRIDGE, visibility={"LEFT_KNEE": 0.2, "RIGHT_KNEE": 0.2})
+    a = assess("bridge", hidden_knee)
     assert a.state is State.UNCERTAIN
     assert a.cue == get_exercise("bridge").view_cue
-    hidden_knee = pose(BRIDGE, visibility={"LEFT_KNEE": 0.2, "RIGHT_KNEE": 0.2})
-    assert assess("bridge", hidden_knee).state is State.UNCERTAIN
+
+
+# Seen obliquely from the feet (after a real clip): head at the image right, the
+# shoulders spread; hips lifted above the shoulders. MediaPipe tangled the left
+# leg: its knee sits on the hip, so the rules must read the right leg.
+BRIDGE_FRONT = {
+    "NOSE": (372, 168), "LEFT_EAR": (366, 170), "RIGHT_EAR": (360, 166),
+    "LEFT_SHOULDER": (343, 181), "RIGHT_SHOULDER": (301, 171), "LEFT_ELBOW": (330, 200),
+    "RIGHT_ELBOW": (290, 195), "LEFT_WRIST": (320, 215), "RIGHT_WRIST": (280, 210),
+    "LEFT_HIP": (287, 147), "RIGHT_HIP": (257, 138), "LEFT_KNEE": (279, 173), "RIGHT_KNEE": (192, 124),
+    "LEFT_ANKLE": (262, 224), "RIGHT_ANKLE": (180, 199),
+}
+# The same camera with the hips down (legs untangled): hips below the shoulders in the image.
+BRIDGE_FRONT_DOWN = with_(
+    BRIDGE_FRONT, LEFT_SHOULDER=(350, 180), RIGHT_SHOULDER=(294, 174), LEFT_HIP=(285, 200),
+    RIGHT_HIP=(248, 196), LEFT_KNEE=(281, 128), RIGHT_KNEE=(194, 124), LEFT_ANKLE=(254, 217),
+    RIGHT_ANKLE=(180, 210))
+
+
+def test_bridge_view_selection():
+    from posecheck.exercises.bridge import bridge_side, is_front_view
+    assert not is_front_view(compute_features(pose(BRIDGE)))
+    front = compute_features(pose(BRIDGE_FRONT))
+    assert is_front_view(front)
+    assert is_front_view(compute_features(pose(BRIDGE_FRONT_DOWN)))
+    # The near (left) thigh is tangled onto the hip: the right side is read.
+    assert bridge_side(front) == "right"
+    assert bridge_side(compute_features(pose(BRIDGE_FRONT_DOWN))) == "left"
+    # A side view keeps the near side even with a short-looking thigh.
+    assert bridge_side(compute_features(pose(BRIDGE))) == "left"
+
+
+def test_bridge_front_view_hips_up():
+    a = assess("bridge", pose(BRIDGE_FRONT))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    hips = next(r for r in a.results if r.name == "hips_up")
+    assert 0.3 < hips.value < 1.0  # hips above the shoulders, in torso lengths from the shoulder width
+    a = check_fails("bridge", pose(BRIDGE_FRONT_DOWN), "hips_up", "Lift your hips off the floor")
+    assert next(r for r in a.results if r.name == "hips_up").value < 0
 
 
 # ---------------------------------------------------------------- cobra
@@ -354,9 +390,98 @@ def test_rotation_shoulders_down():
     check_fails("knee_to_chest_rotation", pose(rolled), "shoulders_down", "Keep both shoulders on the floor")
 
 
-def test_rotation_side_view_and_hidden_knee_are_uncertain():
+def test_rotation_unusable_view_and_hidden_knee_are_uncertain():
+    # Shoulders overlapping (a side view) but the trunk upright in the image: not lying seen from the side.
     side_on = with_(ROTATION, LEFT_SHOULDER=(322, 100), RIGHT_SHOULDER=(318, 100))
     a = assess("knee_to_chest_rotation", pose(side_on))
-    assert a.state is State.UNCERTAIN and a.cue == "Place the camera at your feet, facing you"
+    assert a.state is State.UNCERTAIN
+    assert a.cue == "Place the camera at your feet, facing you, or beside you"
     hidden = pose(ROTATION, visibility={"RIGHT_KNEE": 0.1})
     assert assess("knee_to_chest_rotation", hidden).state is State.UNCERTAIN
+
+
+# Seen from the side: head at the image right, trunk along the image x axis, the
+# person's left side toward a camera a little above (near joints 10 px lower in
+# the image than the far ones). Torso 240 px; knees drawn up, thighs 180 px
+# (0.75 torso), knees 110 px toward the feet: undropped they stand 142 px above
+# the trunk line. Here dropped 60 degrees toward the camera (the person's left):
+# 71 px high, the near knee lower, the pelvis rolled (far hip risen 30 px against
+# the shoulders' 20).
+ROT_SIDE = {
+    "NOSE": (600, 275), "LEFT_EAR": (580, 300), "RIGHT_EAR": (580, 292),
+    "LEFT_SHOULDER": (540, 310), "RIGHT_SHOULDER": (540, 290),
+    "LEFT_ELBOW": (470, 320), "RIGHT_ELBOW": (470, 300), "LEFT_WRIST": (400, 322), "RIGHT_WRIST": (400, 302),
+    "LEFT_HIP": (300, 315), "RIGHT_HIP": (300, 285),
+    "LEFT_KNEE": (190, 235), "RIGHT_KNEE": (190, 223), "LEFT_ANKLE": (200, 320), "RIGHT_ANKLE": (200, 305),
+}
+# The right side a little less seen, so the left is the camera's near side.
+FAR_RIGHT = {"RIGHT_SHOULDER": 0.8, "RIGHT_HIP": 0.8, "RIGHT_KNEE": 0.8, "RIGHT_ANKLE": 0.8,
+             "RIGHT_ELBOW": 0.8, "RIGHT_WRIST": 0.8}
+
+
+def rot_side(**changes) -> Pose:
+    return pose(with_(ROT_SIDE, **changes), visibility=FAR_RIGHT)
+
+
+def test_rotation_view_selection():
+    from posecheck.exercises.knee_to_chest_rotation import is_side_view, usable_view
+    side = compute_features(rot_side())
+    assert is_side_view(side) and usable_view(side)
+    front = compute_features(pose(ROTATION))
+    assert not is_side_view(front) and usable_view(front)
+
+
+def test_rotation_side_view_correct_and_side():
+    a = assess("knee_to_chest_rotation", rot_side())
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "left"  # toward the camera: the pelvis rolled, far hip up
+    dropped = next(r for r in a.results if r.name == "knees_dropped").value
+    assert 40 < dropped < 50  # 60 degrees less the side view's 15-degree bias
+    # Dropped away from the camera: the near hip rises against the shoulders.
+    away = rot_side(LEFT_HIP=(300, 305), RIGHT_HIP=(300, 295), LEFT_KNEE=(190, 226), RIGHT_KNEE=(190, 232))
+    a = assess("knee_to_chest_rotation", away)
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "right"
+
+
+def test_rotation_side_view_knees_dropped():
+    # Knees up in the middle: 142 px above the trunk line.
+    middle = rot_side(LEFT_HIP=(300, 310), RIGHT_HIP=(300, 290), LEFT_KNEE=(190, 163), RIGHT_KNEE=(190, 153))
+    check_fails("knee_to_chest_rotation", middle, "knees_dropped", "Let both knees drop to one side")
+
+
+def test_rotation_side_view_face_up_gate():
+    facing_forward = rot_side(NOSE=(605, 300))
+    check_fails("knee_to_chest_rotation", facing_forward, "face_up",
+                "Lie on your back, face up, with the camera at your feet")
+
+
+def test_rotation_side_view_knees_up_gate():
+    legs_out = rot_side(LEFT_KNEE=(120, 318), RIGHT_KNEE=(120, 302), LEFT_ANKLE=(30, 320),
+                        RIGHT_ANKLE=(30, 305))
+    check_fails("knee_to_chest_rotation", legs_out, "knees_up",
+                "Lie on your back and draw your knees up toward your chest")
+
+
+def test_rotation_side_view_knees_together():
+    # From the side only gross separations show (the knees part in depth): the near
+    # knee hugged to the chest, the far leg stretched along the floor.
+    apart = rot_side(LEFT_KNEE=(320, 160), LEFT_ANKLE=(250, 200), RIGHT_KNEE=(120, 290),
+                     RIGHT_ANKLE=(40, 295))
+    check_fails("knee_to_chest_rotation", apart, "knees_together", "Keep your knees together")
+
+
+def test_rotation_side_view_shoulders_down():
+    # The upper body propped up 20 degrees (the whole figure turned about the hips).
+    c, s = np.cos(np.radians(20)), np.sin(np.radians(20))
+
+    def turn(p):
+        x, y = p[0] - 300, p[1] - 300
+        return (300 + c * x + s * y, 300 - s * x + c * y)
+
+    propped = {k: (turn(v) if k in ("NOSE", "LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER",
+                                    "LEFT_ELBOW", "RIGHT_ELBOW", "LEFT_WRIST", "RIGHT_WRIST") else v)
+               for k, v in ROT_SIDE.items()}
+    a = check_fails("knee_to_chest_rotation", pose(propped, visibility=FAR_RIGHT), "shoulders_down",
+                    "Keep both shoulders on the floor")
+    assert next(r for r in a.results if r.name == "shoulders_down").value < 0.5

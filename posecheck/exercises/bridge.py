@@ -6,6 +6,15 @@ shoulder, hip and knee are close to a straight line; the angle is unfolded past
 180 when the hips rise above that line, so over-arching is told apart from
 sagging. Measured on the real photos: held bridges span 160-226 deg (yoga
 bridges arch more than a physio's bridge), knees 48-93 deg; a wheel is ~250.
+
+Seen from the feet (front or oblique: the shoulder line shows, at least half the
+torso length wide), the shoulder-ankle line no longer marks the floor: the
+hips rise in the image toward the knees instead, so the hip height is read
+against the shoulders, which stay on the floor. The trunk is foreshortened from
+the feet, so the length unit is taken from the shoulder width (a torso seen
+square on is 1.4-1.7 shoulder widths; the low end is used). In that view MediaPipe can tangle the
+legs (one knee placed on the hip), so when the near side's thigh is less than
+0.6 of the other's the rules read the other side.
 """
 
 from __future__ import annotations
@@ -32,13 +41,62 @@ def shoulders_below_hips(body: Body, side: str) -> float:
     return math.degrees(math.atan2(dy, abs(dx)))
 
 
+# At or above this shoulder width (in torso lengths) the camera sees the person from the feet.
+FRONT_VIEW_SHOULDER_RATIO = 0.5
+# A square-on torso is 1.4-1.7 shoulder widths long (shoulder landmarks, shoulder to hip; standing
+# front-view photos); the low end, so that a low lift from the feet is not missed.
+TORSO_PER_SHOULDER_WIDTH = 1.4
+# The near side's thigh shorter than this share of the other's: the near leg is tangled.
+TANGLED_THIGH_SHARE = 0.6
+
+
+def is_front_view(body: Body) -> bool:
+    """Seen from the feet, squarely or obliquely: the shoulder line shows."""
+    ratio = body.features["shoulder_width_ratio"]
+    return ratio == ratio and ratio >= FRONT_VIEW_SHOULDER_RATIO
+
+
+def view_known(body: Body) -> bool:
+    """The view can be told (side or from the feet): the shoulders and hips were placed."""
+    ratio = body.features["shoulder_width_ratio"]
+    return ratio == ratio
+
+
+def bridge_side(body: Body) -> str:
+    """The side the rules read: the camera's near side, unless seen from the feet its thigh
+    is implausibly short against the other (MediaPipe tangled the legs)."""
+    near = body.near_side
+    if not is_front_view(body):
+        return near
+    far = "right" if near == "left" else "left"
+    thigh = {s: g.distance(body.point(lm(s, "HIP")), body.point(lm(s, "KNEE"))) for s in (near, far)}
+    if thigh[near] < TANGLED_THIGH_SHARE * thigh[far]:
+        return far
+    return near
+
+
+def hips_above_shoulders(body: Body) -> float:
+    """Seen from the feet: the mid-hip's image height above the mid-shoulder, in torso lengths
+    estimated from the shoulder width (0.2-0.7 held, -0.1 to -0.6 with the hips down)."""
+    px = body.px
+    shoulders = (px[lm("left", "SHOULDER")] + px[lm("right", "SHOULDER")]) / 2
+    hips = (px[lm("left", "HIP")] + px[lm("right", "HIP")]) / 2
+    width = g.distance(px[lm("left", "SHOULDER")], px[lm("right", "SHOULDER")])
+    if not (np.all(np.isfinite(shoulders)) and np.all(np.isfinite(hips))) or not width > 0:
+        return math.nan
+    return float(shoulders[1] - hips[1]) / (TORSO_PER_SHOULDER_WIDTH * width)
+
+
 def hips_above_floor(body: Body, side: str) -> float:
     """Height of the hip above the shoulder-ankle line (the floor), in torso lengths.
 
     Shoulders and feet rest on the floor in a bridge, so this is how far the hips
     are lifted: 0.3-0.6 held, about 0.0-0.1 lying flat (also with the knees dropped
     to one side, where the 2D shoulder-hip-knee angle alone can look like a bridge).
+    Seen from the feet: ``hips_above_shoulders``.
     """
+    if is_front_view(body):
+        return hips_above_shoulders(body)
     s, h, a = (body.point(lm(side, stem)) for stem in ("SHOULDER", "HIP", "ANKLE"))
     torso = body.features["torso_length_px"]
     chord = a - s
@@ -57,25 +115,17 @@ def shin_from_vertical(body: Body, side: str) -> float:
     return g.inclination_from_vertical(body.point(lm(side, "ANKLE")), body.point(lm(side, "KNEE")))
 
 
-def side_view(body: Body) -> bool:
-    """Lying seen from the side or obliquely: the shoulders overlap at least partly.
-
-    Seen from the feet or the head the shoulder width approaches the torso length
-    (and the torso shortens), and the 2D angles lose their meaning.
-    """
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio < 0.9  # NaN: let the rules' trust checks decide
-
-
 BRIDGE = register(Exercise(
     id="bridge",
     title="Bridge",
     instructions="Lie on your back, knees bent, feet flat. Lift your hips until shoulders, hips and knees line up.",
     view="side",
     goal=Goal("hold", 20.0),
-    view_ok=side_view,
+    choose_side=bridge_side,
+    view_ok=view_known,
     view_cue="Turn so the camera sees you from the side",
-    description="Hook lying seen from the side; the hips rise until shoulder, hip and knee line up.",
+    description="Hook lying seen from the side (or from the feet); the hips rise until shoulder, hip "
+                "and knee line up.",
     rules=(
         Rule(
             name="lying",
@@ -100,7 +150,8 @@ BRIDGE = register(Exercise(
         ),
         Rule(
             name="hips_up",
-            description="hip height above the shoulder-ankle line (the floor), in torso lengths",
+            description="hip height above the shoulder-ankle line (the floor), in torso lengths; "
+                        "seen from the feet, above the shoulders",
             measure=hips_above_floor,
             low=0.2, high=2.0,
             cue_low="Lift your hips off the floor", cue_high="",
