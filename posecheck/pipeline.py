@@ -24,7 +24,7 @@ from .estimator import PoseEstimator
 from .exercises import Exercise
 from .features import compute_features
 from .progress import Progress
-from .recognize import frame_label, recognize_pose, segment_labels
+from .recognize import best_frame_score, frame_label, recognize_pose, segment_labels
 from .session import ExerciseSession
 from .smoothing import PoseSmoother
 from .stages import BackgroundSink, prefetch
@@ -258,11 +258,14 @@ def _judge_routine(path: str, times: list[float], poses: list[Pose | None], end_
                    settings: Settings) -> tuple[dict, list[FrameResult]]:
     """Split poses into exercise segments and judge each by its own exercise."""
     smoother = PoseSmoother()
-    labels = []
+    labels: list[str | None] = []
+    correct: list[bool] = []
     for pose in poses:
         smoothed = smoother(pose)
-        labels.append(frame_label(compute_features(smoothed), settings.exercises) if smoothed else None)
-    spans = segment_labels(times, labels, end_t)
+        best = best_frame_score(compute_features(smoothed), settings.exercises) if smoothed else None
+        labels.append(best.exercise if best else None)
+        correct.append(best is not None and best.state is State.CORRECT)
+    spans = segment_labels(times, labels, end_t, correct=correct)
     results: list[FrameResult] = []
     parts = []
     for span in spans:

@@ -66,14 +66,21 @@ def recognize_pose(body: Body | None, exercises: dict[str, Exercise] | None = No
     return max(correct, key=lambda s: s.margin).exercise
 
 
-def frame_label(body: Body | None, exercises: dict[str, Exercise] | None = None,
-                min_score: float = 0.6) -> str | None:
-    """A looser per-frame label for video: gates pass and most rules pass."""
+def best_frame_score(body: Body | None, exercises: dict[str, Exercise] | None = None,
+                     min_score: float = 0.6) -> Score | None:
+    """The exercise a video frame most likely shows: gates pass and most rules pass."""
     scores = [s for s in score_exercises(body, exercises, still=False) if s.gates_ok]
     if not scores:
         return None
     best = max(scores, key=lambda s: s.value)
-    return best.exercise if best.value >= min_score else None
+    return best if best.value >= min_score else None
+
+
+def frame_label(body: Body | None, exercises: dict[str, Exercise] | None = None,
+                min_score: float = 0.6) -> str | None:
+    """A looser per-frame label for video: gates pass and most rules pass."""
+    best = best_frame_score(body, exercises, min_score)
+    return best.exercise if best is not None else None
 
 
 @dataclass
@@ -88,13 +95,39 @@ class ExerciseSpan:
 
 
 def segment_labels(times: list[float], labels: list[str | None], end_s: float,
-                   min_segment_s: float = 3.0, max_break_s: float = 10.0) -> list[ExerciseSpan]:
+                   min_segment_s: float = 3.0, max_break_s: float = 10.0,
+                   correct: list[bool] | None = None, min_correct_s: float = 1.0) -> list[ExerciseSpan]:
     """Runs of per-frame labels, with runs shorter than ``min_segment_s`` merged away.
 
     A stretch out of any exercise no longer than ``max_break_s`` between two
     spans of the same exercise is a break in form (sitting back in cat-cow,
-    say), not a new exercise: the three become one span.
+    say), not a new exercise: the three become one span; one of that length
+    before an exercise is the person getting into it and joins it. With
+    ``correct`` (whether each frame was judged correct for its label), a span
+    whose exercise was done correctly for less than ``min_correct_s`` is taken
+    for a transition too (lying down after the seated twist passes through a
+    knee drop for a moment).
     """
+    spans = _segments(times, labels, end_s, min_segment_s, max_break_s)
+    if correct is None:
+        return spans
+    relabelled = list(labels)
+    changed = False
+    for span in spans:
+        if span.exercise is None:
+            continue
+        inside = [i for i, t in enumerate(times) if span.start_s <= t < span.end_s]
+        correct_s = sum((times[i + 1] if i + 1 < len(times) else end_s) - times[i]
+                        for i in inside if correct[i] and labels[i] == span.exercise)
+        if correct_s < min_correct_s:
+            for i in inside:
+                relabelled[i] = None
+            changed = True
+    return _segments(times, relabelled, end_s, min_segment_s, max_break_s) if changed else spans
+
+
+def _segments(times: list[float], labels: list[str | None], end_s: float, min_segment_s: float,
+              max_break_s: float) -> list[ExerciseSpan]:
     spans: list[ExerciseSpan] = []
     for i, (t, label) in enumerate(zip(times, labels)):
         t_next = times[i + 1] if i + 1 < len(times) else end_s
@@ -110,9 +143,14 @@ def segment_labels(times: list[float], labels: list[str | None], end_s: float,
         i = min(short, key=lambda k: spans[k].duration_s)
         left = spans[i - 1] if i > 0 else None
         right = spans[i + 1] if i + 1 < len(spans) else None
-        # Prefer a neighbour that is an exercise, then the longer one.
-        candidates = [n for n in (left, right) if n is not None]
-        target = max(candidates, key=lambda n: (n.exercise is not None, n.duration_s))
+        # A short unrecognised run before an exercise is the person getting into
+        # its position, so it belongs to that exercise; otherwise prefer a
+        # neighbour that is an exercise, then the longer one.
+        if spans[i].exercise is None and right is not None and right.exercise is not None:
+            target = right
+        else:
+            candidates = [n for n in (left, right) if n is not None]
+            target = max(candidates, key=lambda n: (n.exercise is not None, n.duration_s))
         if target is left:
             left.end_s = spans[i].end_s
         else:
@@ -136,6 +174,10 @@ def _bridge_breaks(spans: list[ExerciseSpan], max_break_s: float) -> list[Exerci
                 and out[-2].exercise == span.exercise and out[-1].duration_s <= max_break_s):
             out.pop()
             out[-1].end_s = span.end_s
+        elif (out and span.exercise is not None and out[-1].exercise is None
+              and out[-1].duration_s <= max_break_s):
+            span.start_s = out.pop().start_s  # getting into position for this exercise
+            out.append(span)
         else:
             out.append(span)
     return out
