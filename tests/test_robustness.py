@@ -244,3 +244,48 @@ def test_interrupted_analysis_leaves_the_old_output_whole(tmp_path, sig, code):
     assert out.read_text() == '{"old": true}\n'
     assert not csv_out.exists()
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no temporary left behind
+
+
+def test_a_second_person_walking_through_does_not_steal_the_tracking(tmp_path):
+    bridge = sample_frames("bridge.mp4", start=60, count=180)
+    walker = sample_frames("side_torso_stretch.mp4", start=10, count=1)[0][20:470, 200:440]
+
+    def room(frame):  # the same scene, widened with plain wall and floor on the right
+        canvas = np.empty((480, 1040, 3), np.uint8)
+        canvas[:, :640] = frame
+        canvas[:, 640:] = frame[:, :1].repeat(400, axis=1)
+        return canvas
+
+    alone, with_walker = [], []
+    for i, frame in enumerate(bridge):
+        canvas = room(frame)
+        alone.append(canvas.copy())
+        x = int(1040 - 560 * i / len(bridge))  # walks in from the right
+        x0, x1 = max(0, x), min(1040, x + walker.shape[1])
+        canvas[20:470, x0:x1] = walker[:, x0 - x:x1 - x]
+        with_walker.append(canvas)
+    write_h264(tmp_path / "alone.mp4", alone)
+    write_h264(tmp_path / "two.mp4", with_walker)
+    one = summary_of(run("analyze", tmp_path / "alone.mp4", "-e", "bridge", "--json", "-"))
+    two = summary_of(run("analyze", tmp_path / "two.mp4", "-e", "bridge", "--json", "-"))
+    assert one["hold_s"] > 3.0
+    assert abs(two["hold_s"] - one["hold_s"]) <= 0.5
+
+
+def test_the_cli_raises_no_warning_under_dev_mode(tmp_path):
+    """`python -X dev -W error` on the samples: any warning would be an error and a non-zero exit."""
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), sample_frames("side_torso_stretch.mp4", start=150, count=1)[0])
+    commands = [
+        ["analyze", sample("bridge.mp4"), "-e", "bridge", "--fps", "5", "--json", tmp_path / "a.jsonl",
+         "--csv", tmp_path / "a.csv", "--video", tmp_path / "a.mp4", "--history", tmp_path / "h.sqlite3"],
+        ["analyze", still, "-e", "auto", "--no-history"],
+        ["exercises"],
+        ["history", "--history", tmp_path / "h.sqlite3", "--plot", tmp_path / "progress.png"],
+        ["report", sample("cobra.mp4"), "--out", tmp_path / "report", "--fps", "5", "--jobs", "1"],
+    ]
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-X", "dev", "-W", "error", "-m", "posecheck", *map(str, command)],
+                              capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert proc.returncode == 0, (command[0], proc.stderr[-2000:])
+        assert "Warning" not in proc.stderr, proc.stderr[-2000:]
