@@ -289,3 +289,20 @@ def test_the_cli_raises_no_warning_under_dev_mode(tmp_path):
                               capture_output=True, text=True, cwd=REPO, timeout=300)
         assert proc.returncode == 0, (command[0], proc.stderr[-2000:])
         assert "Warning" not in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_report_keeps_the_old_index(tmp_path, sig, code):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "index.html").write_text("<p>old report</p>")
+    proc = subprocess.Popen([*PY, "report", str(sample("bridge.mp4")), str(sample("cobra.mp4")), "--out", str(out),
+                             "--jobs", "1"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(5.0)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert (out / "index.html").read_text() == "<p>old report</p>"
+    leftovers = [p for p in out.rglob(".*") if p.is_file()]
+    assert not leftovers, leftovers
