@@ -76,12 +76,19 @@ def _unjudged(index: int, t: float, pose: Pose | None) -> FrameResult:
                        side=None, hold_s=0.0)
 
 
-def analyze_image(path: str, exercise_name: str, estimator: PoseEstimator,
-                  settings: Settings | None = None) -> Analysis:
+def analyze_image(path: str, exercise_name: str, estimator: PoseEstimator | None,
+                  settings: Settings | None = None, pose_cache: str | None = None) -> Analysis:
     settings = settings or Settings()
     source = ImageSource([path])
-    frame = next(iter(source))
-    pose = estimator.estimate(frame)
+    if pose_cache:
+        from pathlib import Path
+
+        from .posecache import cached_track
+
+        pose = cached_track(path, None if estimator is None else str(estimator.model_path),
+                            Path(pose_cache)).pose(0)
+    else:
+        pose = estimator.estimate(next(iter(source)))
     summary: dict = {"input": str(path), "kind": "image"}
     if exercise_name == AUTO:
         body = compute_features(pose) if pose is not None else None
@@ -363,9 +370,9 @@ def analyze_file(path: str, exercise: str | Exercise, options: AnalyzeOptions | 
     if kind == "image":
         if image_estimator is None:
             with PoseEstimator(options.model, video=False) as estimator:
-                analysis = analyze_image(path, exercise_name, estimator, options.settings)
+                analysis = analyze_image(path, exercise_name, estimator, options.settings, options.pose_cache)
         else:
-            analysis = analyze_image(path, exercise_name, image_estimator, options.settings)
+            analysis = analyze_image(path, exercise_name, image_estimator, options.settings, options.pose_cache)
         if sink is not None:
             frame = next(iter(ImageSource([path])))
             sink(frame, analysis.frames[0])

@@ -52,7 +52,7 @@ def test_analyze_runs_on_every_photo_and_clip(tmp_path, pose_cache):
     # model runs on every frame once, into the cache the evaluation reuses.
     clips_by_size = sorted(clips, key=lambda c: -Path(c).stat().st_size)
     halves = [clips_by_size[0::2], clips_by_size[1::2]]
-    jobs = [("photos", photos, ["--exercise", "auto"])] + [
+    jobs = [("photos", photos, ["--exercise", "auto", "--pose-cache", str(pose_cache)])] + [
         (f"clips{i}", half, ["--exercise", "auto", "--pose-cache", str(pose_cache)])
         for i, half in enumerate(halves)]
     procs = []
