@@ -168,7 +168,7 @@ def text_box(image: np.ndarray, text: str, org: tuple[int, int], scale: float, t
     colour instead of a darkened one.
     """
     text = ascii_text(text)
-    (tw, th), base = cv2.getTextSize(text, FONT, scale, thickness)
+    (tw, th), base = text_size(text, scale, thickness)
     bw, bh = tw + 2 * pad, th + base + 2 * pad
     x, y = org
     if anchor[1] == "r":
@@ -186,14 +186,25 @@ def text_box(image: np.ndarray, text: str, org: tuple[int, int], scale: float, t
     return box
 
 
+@functools.lru_cache(maxsize=1024)
+def text_size(text: str, scale: float, thickness: int) -> tuple[tuple[int, int], int]:
+    """``cv2.getTextSize`` in FONT, remembered: the same labels and cues come back frame after frame."""
+    return cv2.getTextSize(text, FONT, scale, thickness)
+
+
 def wrap_text(text: str, max_width: int, scale: float, thickness: int, max_lines: int = 3) -> list[str]:
     """Greedy word wrap so each line fits ``max_width`` pixels."""
+    return list(_wrap_text(text, max_width, scale, thickness, max_lines))
+
+
+@functools.lru_cache(maxsize=256)
+def _wrap_text(text: str, max_width: int, scale: float, thickness: int, max_lines: int) -> tuple[str, ...]:
     words = ascii_text(text).split()
     lines: list[str] = []
     line = ""
     for word in words:
         trial = f"{line} {word}".strip()
-        if line and cv2.getTextSize(trial, FONT, scale, thickness)[0][0] > max_width:
+        if line and text_size(trial, scale, thickness)[0][0] > max_width:
             lines.append(line)
             line = word
         else:
@@ -203,7 +214,7 @@ def wrap_text(text: str, max_width: int, scale: float, thickness: int, max_lines
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1].rstrip(".") + "..."
-    return lines
+    return tuple(lines)
 
 
 def _contrast_text(color) -> tuple[int, int, int]:
@@ -373,7 +384,7 @@ def draw_angle_arcs(image: np.ndarray, pose: Pose, results, exercise=None, mirro
                 pass
         label = _format_value(r, unit)
         scale, tk = st.label_scale, st.px(2)
-        (tw, th), base = cv2.getTextSize(label, FONT, scale, tk)
+        (tw, th), base = text_size(label, scale, tk)
         deg = unit == "deg" and label != "?"
         extra = st.px(12) if deg else 0
         pad = st.px(6)
@@ -418,7 +429,7 @@ def _cue_layout(image: np.ndarray, cue: str):
     lines = wrap_text(cue, w - 2 * st.margin - 2 * pad, scale, tk)
     if not lines:
         return None
-    sizes = [cv2.getTextSize(line, FONT, scale, tk) for line in lines]
+    sizes = [text_size(line, scale, tk) for line in lines]
     gap = st.px(10)
     line_h = max(s[0][1] + s[1] for s in sizes) + gap
     box_w = max(s[0][0] for s in sizes) + 2 * pad
@@ -508,11 +519,11 @@ def draw_progress_ring(image: np.ndarray, value: float, target: float | None, bi
     if frac > 0:
         cv2.ellipse(image, (cx, cy), (radius, radius), -90.0, 0.0, 360.0 * frac, arc_color, ring, cv2.LINE_AA)
     scale, tk = st.font(1.6), st.px(3)
-    (tw, th), _ = cv2.getTextSize(big, FONT, scale, tk)
+    (tw, th), _ = text_size(big, scale, tk)
     cv2.putText(image, big, (cx - tw // 2, cy + th // 2 - st.px(8)), FONT, scale, WHITE, tk, cv2.LINE_AA)
     small = "done" if done else small
     sscale, stk = st.font(0.6), st.px(1)
-    (sw, sh), _ = cv2.getTextSize(small, FONT, sscale, stk)
+    (sw, sh), _ = text_size(small, sscale, stk)
     cv2.putText(image, small, (cx - sw // 2, cy + th // 2 + sh + st.px(6)), FONT, sscale, WHITE, stk,
                 cv2.LINE_AA)
     if sides:
