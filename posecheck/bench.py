@@ -10,14 +10,17 @@ busy machine:
   landmarker is timed;
 - ``analyze``: the whole pipeline, without and with the annotated video;
 - live: the live loop fed by the clip at its real pace (no window), with the
-  latency from capture to drawn overlay;
+  latency from capture to drawn overlay, measured after a 2 s lead-in (the
+  model's first frames are slow while its graph starts);
 - batch: N copies of the clip one after another, then in parallel over the
   cores with the per-process thread counts limited (and, for comparison,
   without the limit).
 
 Each figure is measured in its own fresh process, so that its peak memory
-(``VmHWM``) is its own. Frame rates exclude the model load, which is shown
-apart. The clip is cut to its first ``frames`` frames (re-encoded with its own
+(``VmHWM``) is its own, with the CPU time of all its threads per frame. Frame
+rates exclude the model load, which is shown apart. On a machine busy with
+other work the frame rates become bound by CPU time per frame, and the "x
+model" ratios approach the model's CPU per frame over the pipeline's. The clip is cut to its first ``frames`` frames (re-encoded with its own
 codec) and, for ``--sizes``, also upscaled with OpenCV into a temporary file.
 """
 
