@@ -114,6 +114,9 @@ class HoldTracker:
         self._last_raw, self._last_side = raw, side
         if self._hold is None and raw is not State.CORRECT:
             self.state = raw
+        elif self._hold is None and self.state is State.NO_PERSON:
+            # Someone is there and settling into the pose: not yet a hold.
+            self.state = State.INCORRECT
         return self.state
 
     def finish(self, end_t: float) -> None:

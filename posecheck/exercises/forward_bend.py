@@ -123,6 +123,7 @@ FORWARD_BEND = register(Exercise(
         Rule(
             name="feet_together",
             description="distance between the ankles in torso lengths: feet together, not in a split stance",
+            unit="torso",
             measure=feet_apart,
             low=0.0, high=0.8,
             cue_low="", cue_high="Bring your feet together under your hips",
@@ -163,6 +164,7 @@ FORWARD_BEND = register(Exercise(
         Rule(
             name="hands_low",
             description="wrist height below the hip in torso lengths: the hands hang down",
+            unit="torso",
             measure=hands_below_hips,
             low=0.7, high=math.inf,
             cue_low="Let your arms hang down toward the floor", cue_high="",
@@ -172,6 +174,7 @@ FORWARD_BEND = register(Exercise(
         Rule(
             name="hands_near_feet",
             description="wrist-ankle distance in torso lengths: the hands come toward the feet, not planted far ahead",
+            unit="torso",
             measure=hands_to_feet,
             low=0.0, high=1.3,
             cue_low="", cue_high="Bring your hands back toward your feet",

@@ -157,6 +157,7 @@ LUMBAR_SPINE_STRETCH = register(Exercise(
             name="sitting",
             description=("how far the lower ankle is below the hips, in torso lengths: sitting, not standing "
                          "(a leg stretched toward the camera reaches about 1.1)"),
+            unit="torso",
             measure=lower_foot_below_hips,
             low=-math.inf, high=1.25,
             cue_low="", cue_high="Sit down on the floor",
@@ -168,6 +169,7 @@ LUMBAR_SPINE_STRETCH = register(Exercise(
             name="foot_by_hips",
             description=("how far the higher ankle is below the hips, in torso lengths: sitting on the floor "
                          "with a foot down by the hips (on a chair the feet are a shin's length lower)"),
+            unit="torso",
             measure=higher_foot_below_hips,
             low=-0.4, high=0.6,
             cue_low="Put your feet down on the floor",
@@ -210,6 +212,7 @@ LUMBAR_SPINE_STRETCH = register(Exercise(
         Rule(
             name="hold_knee",
             description="distance from the bent knee to the nearest hand or elbow, in torso lengths: holding the knee",
+            unit="torso",
             measure=hand_at_knee,
             low=0.0, high=0.8,
             cue_low="", cue_high="Hold the bent knee with your opposite arm",

@@ -136,6 +136,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
         Rule(
             name="standing",
             description="how far the hips are above the lower ankle, in torso lengths: standing up",
+            unit="torso",
             measure=hips_above_feet,
             low=1.2, high=math.inf,
             cue_low="Stand up tall", cue_high="",
@@ -146,6 +147,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
         Rule(
             name="feet_under_hips",
             description="distance between the knees in torso lengths: legs under the hips, not a wide stance",
+            unit="torso",
             measure="knees_apart_ratio",
             low=0.0, high=0.7,
             cue_low="", cue_high="Bring your feet closer together, under your hips",
@@ -176,6 +178,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
         Rule(
             name="arm_overhead",
             description="height of the other arm's wrist above the nose, in torso lengths: reaching over the head",
+            unit="torso",
             measure=reach_height,
             low=0.0, high=math.inf,
             cue_low="Reach your other arm up over your head", cue_high="",
@@ -185,6 +188,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
         Rule(
             name="hips_over_feet",
             description="sideways shift of the hips from the feet, away from the bend, in torso lengths",
+            unit="torso",
             measure=hip_shift,
             low=-0.25, high=0.35,
             cue_low="Keep your hips centred over your feet",
