@@ -96,7 +96,7 @@ class ExerciseSpan:
 
 def segment_labels(times: list[float], labels: list[str | None], end_s: float,
                    min_segment_s: float = 3.0, max_break_s: float = 10.0,
-                   correct: list[bool] | None = None, min_correct_s: float = 1.0) -> list[ExerciseSpan]:
+                   correct: list[bool] | None = None, min_correct_s: float = 3.0) -> list[ExerciseSpan]:
     """Runs of per-frame labels, with runs shorter than ``min_segment_s`` merged away.
 
     A stretch out of any exercise no longer than ``max_break_s`` between two
