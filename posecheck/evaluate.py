@@ -154,7 +154,9 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def evaluate_clips(labels: str | os.PathLike, model: str | None = None, progress=None) -> dict:
+def evaluate_clips(labels: str | os.PathLike, model: str | None = None, progress=None,
+                   negatives: bool = True) -> dict:
+    """Judge every labelled clip; ``negatives=False`` skips measuring false holds on negative clips."""
     labels_path = _manifest_in(labels, ("labels.csv",))
     rows = _read_csv(labels_path)
     exercises = registry()
@@ -190,7 +192,7 @@ def evaluate_clips(labels: str | os.PathLike, model: str | None = None, progress
                 cycles = int(row["cycles"]) if row.get("cycles") else 0
                 entry.update({"reps": summary["reps"], "labelled_reps": cycles,
                               "rep_error": (summary["reps"] or 0) - cycles})
-        else:
+        elif negatives:
             # A negative: how much time would each exercise wrongly count?
             false = {ex: judge_track(track, ex)["hold_s"] for ex in exercises}
             worst = max(false, key=false.get)
@@ -233,7 +235,7 @@ def format_report(results: dict) -> str:
                 mark = "ok " if c["within_tolerance"] else "BAD"
                 lines.append(f"  {mark} {c['file']:32} labelled {c['labelled_s']:6.2f} s judged "
                              f"{c['judged_s']:6.2f} s (error {c['error_s']:+.2f}, tol {c['tolerance_s']:.2f}){extra}")
-            else:
+            elif "false_hold_s" in c:
                 lines.append(f"  neg {c['file']:32} worst false hold {c['false_hold_s']:.2f} s "
                              f"({c['false_hold_exercise']})")
     return "\n".join(lines)

@@ -34,8 +34,15 @@ def check_output_path(out: str | os.PathLike, inputs: Iterable[str | os.PathLike
     folder = resolved.parent
     if not folder.is_dir():
         raise PosecheckError(f"{out}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise PosecheckError(f"{out}: folder {folder} is not writable")
+    # Try it rather than ask os.access, which says yes to root everywhere; this
+    # way a long analysis never ends in an output that cannot be written.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".posecheck-probe-", dir=str(folder))
+    except OSError as exc:
+        raise PosecheckError(f"{out}: folder {folder} is not writable ({exc.strerror or exc})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
     return path
 
 
