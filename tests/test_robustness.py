@@ -283,6 +283,8 @@ def test_the_cli_raises_no_warning_under_dev_mode(tmp_path):
         ["exercises"],
         ["history", "--history", tmp_path / "h.sqlite3", "--plot", tmp_path / "progress.png"],
         ["report", sample("cobra.mp4"), "--out", tmp_path / "report", "--fps", "5", "--jobs", "1"],
+        ["live", "--source", sample("bridge.mp4"), "--exercise", "bridge", "--no-window", "--mute", "--speed", "0",
+         "--history", tmp_path / "h.sqlite3", "--summary", tmp_path / "live.json"],
     ]
     for command in commands:
         proc = subprocess.run([sys.executable, "-X", "dev", "-W", "error", "-m", "posecheck", *map(str, command)],
