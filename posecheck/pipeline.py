@@ -289,8 +289,7 @@ def _judge_routine(path: str, times: list[float], poses: list[Pose | None], end_
         part = {"start_s": round(span.start_s, 3), "end_s": round(span.end_s, 3)}
         part.update(session.summary())
         parts.append(part)
-    exercise_spans = [p for p in parts]
-    longest = max(exercise_spans, key=lambda p: p["end_s"] - p["start_s"], default=None)
+    longest = max(parts, key=lambda p: p["end_s"] - p["start_s"], default=None)
     summary: dict = {"input": str(path), "kind": "video"}
     if longest is not None:
         summary.update({k: v for k, v in longest.items() if k not in ("start_s", "end_s")})

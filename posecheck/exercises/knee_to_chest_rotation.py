@@ -53,15 +53,24 @@ from .base import Exercise, Goal, Rule, register
 _BODY = ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE")
 
 
-def _axes(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(mid-hip, unit trunk axis toward the head, unit lateral axis toward the person's left)."""
+def _trunk(body: Body) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """(mid-hip, unit trunk axis toward the head, torso length in px), or None when degenerate."""
     px = body.px
     hip = (px[L.LEFT_HIP] + px[L.RIGHT_HIP]) / 2
     trunk = (px[L.LEFT_SHOULDER] + px[L.RIGHT_SHOULDER]) / 2 - hip
     n = float(np.linalg.norm(trunk))
     if not np.isfinite(n) or n < 1e-6:
         return None
-    t = trunk / n
+    return hip, trunk / n, n
+
+
+def _axes(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(mid-hip, unit trunk axis toward the head, unit lateral axis toward the person's left)."""
+    axis = _trunk(body)
+    if axis is None:
+        return None
+    hip, t, _ = axis
+    px = body.px
     lateral = px[L.LEFT_SHOULDER] - px[L.RIGHT_SHOULDER]
     lateral = lateral - float(np.dot(lateral, t)) * t
     m = float(np.linalg.norm(lateral))
@@ -101,13 +110,10 @@ def is_side_view(body: Body) -> bool:
 
 def _side_axes(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     """Side view: (mid-hip, unit trunk axis toward the head, unit normal toward the image top, torso px)."""
-    px = body.px
-    hip = (px[L.LEFT_HIP] + px[L.RIGHT_HIP]) / 2
-    trunk = (px[L.LEFT_SHOULDER] + px[L.RIGHT_SHOULDER]) / 2 - hip
-    n = float(np.linalg.norm(trunk))
-    if not np.isfinite(n) or n < 1e-6:
+    axis = _trunk(body)
+    if axis is None:
         return None
-    t = trunk / n
+    hip, t, n = axis
     up = np.array([t[1], -t[0]])
     if up[1] > 0:  # image y grows downward: "up" has a negative y
         up = -up
