@@ -7,6 +7,8 @@ All angles are 2D, in the image plane of the camera view an exercise prescribes
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +32,18 @@ JOINT_ANGLES: dict[str, tuple[str, str, str]] = {
 SIDE_BODY = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
 
 
+@functools.lru_cache(maxsize=None)
 def lm(side: str, stem: str) -> int:
+    """The landmark index of one side's joint: ``lm("left", "HIP")``."""
     return int(L[f"{side.upper()}_{stem}"])
+
+
+# The table above as index arrays, so that all joint angles of a frame are one
+# vectorised computation: row i is (a, vertex, c) of ANGLE_NAMES[i].
+ANGLE_NAMES = tuple(f"{name}_{side}" for name in JOINT_ANGLES for side in SIDES)
+_ANGLE_TRIPLES = np.array([[lm(side, stem) for stem in stems]
+                           for stems in JOINT_ANGLES.values() for side in SIDES])
+_SIDE_BODY_INDICES = np.array([[lm(side, stem) for stem in SIDE_BODY] for side in SIDES])
 
 
 @dataclass(frozen=True)
@@ -45,8 +57,10 @@ class Body:
     features: dict[str, float]
 
     def trusted(self, index: int, min_visibility: float = 0.5) -> bool:
-        return bool(self.in_frame[index] and self.visibility[index] >= min_visibility
-                    and np.all(np.isfinite(self.px[index])))
+        if not (self.in_frame[index] and self.visibility[index] >= min_visibility):
+            return False
+        x, y = self.px[index].tolist()
+        return math.isfinite(x) and math.isfinite(y)
 
     def point(self, index: int) -> np.ndarray:
         return self.px[index]
@@ -61,37 +75,34 @@ def _mid(px: np.ndarray, a: int, b: int) -> np.ndarray:
     return g.midpoint(px[a], px[b])
 
 
-def _signed_hip_extension(px: np.ndarray, side: str) -> float:
-    """Shoulder-hip-knee angle unfolded past 180 when the hip rises above the shoulder-knee line.
+def _signed_hip_extension(px: np.ndarray, side: str, angle: float) -> float:
+    """Shoulder-hip-knee ``angle`` unfolded past 180 when the hip rises above the shoulder-knee line.
 
     < 180: hips below the line (sagging / flexed); > 180: hips pushed above it
     (over-arched); continuous through 180.
     """
-    s, h, k = px[lm(side, "SHOULDER")], px[lm(side, "HIP")], px[lm(side, "KNEE")]
-    angle = g.joint_angle(s, h, k)
-    if not np.isfinite(angle):
-        return float("nan")
-    chord = k - s
-    t = np.dot(h - s, chord) / max(np.dot(chord, chord), 1e-9)
-    y_on_line = s[1] + t * chord[1]
-    above = h[1] < y_on_line  # image y grows downward
-    return float(360.0 - angle) if above else float(angle)
+    if not math.isfinite(angle):
+        return math.nan
+    (sx, sy), (hx, hy), (kx, ky) = px[[lm(side, "SHOULDER"), lm(side, "HIP"), lm(side, "KNEE")]].tolist()
+    cx, cy = kx - sx, ky - sy
+    t = ((hx - sx) * cx + (hy - sy) * cy) / max(cx * cx + cy * cy, 1e-9)
+    above = hy < sy + t * cy  # image y grows downward
+    return 360.0 - angle if above else angle
 
 
 def compute_features(pose: Pose, margin: float = 0.02) -> Body:
     px = pose.pixels
     xy = pose.xyz[:, :2]
     in_frame = np.all((xy >= -margin) & (xy <= 1 + margin), axis=1)
-    f: dict[str, float] = {}
-    for name, (a, b, c) in JOINT_ANGLES.items():
-        for side in SIDES:
-            f[f"{name}_{side}"] = float(g.joint_angle(px[lm(side, a)], px[lm(side, b)], px[lm(side, c)]))
-    for side in SIDES:
-        f[f"hip_extension_{side}"] = _signed_hip_extension(px, side)
-        f[f"visibility_{side}"] = float(np.mean([pose.visibility[lm(side, s)] for s in SIDE_BODY]))
+    angles = g.joint_angle(px[_ANGLE_TRIPLES[:, 0]], px[_ANGLE_TRIPLES[:, 1]], px[_ANGLE_TRIPLES[:, 2]])
+    f: dict[str, float] = dict(zip(ANGLE_NAMES, angles.tolist()))
+    side_visibility = pose.visibility[_SIDE_BODY_INDICES].mean(axis=1).tolist()
+    for side, visibility in zip(SIDES, side_visibility):
+        f[f"hip_extension_{side}"] = _signed_hip_extension(px, side, f[f"hip_angle_{side}"])
+        f[f"visibility_{side}"] = visibility
         # Thigh and shin direction from vertical: 0 pointing up from the hip/knee.
         f[f"thigh_from_vertical_{side}"] = g.inclination_from_vertical(px[lm(side, "HIP")], px[lm(side, "KNEE")])
-        f[f"wrist_above_head_{side}"] = float(px[L.NOSE][1] - px[lm(side, "WRIST")][1])
+        f[f"wrist_above_head_{side}"] = float(px[L.NOSE, 1] - px[lm(side, "WRIST"), 1])
     mid_sh = _mid(px, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     mid_hip = _mid(px, L.LEFT_HIP, L.RIGHT_HIP)
     mid_knee = _mid(px, L.LEFT_KNEE, L.RIGHT_KNEE)

@@ -6,9 +6,26 @@ length) vectors give NaN too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _EPS = 1e-9
+
+# A frame's features are a few dozen angles and distances between single
+# points. NumPy costs microseconds of call overhead per operation on such tiny
+# arrays (the judge took 1-1.7 ms a frame that way), so single points take a
+# plain-float path through ``math``; arrays of many points stay vectorised.
+
+
+def _floats(p) -> list[float]:
+    return p.tolist() if isinstance(p, np.ndarray) else [float(v) for v in p]
+
+
+def _difference(p, q) -> list[float] | None:
+    """q - p as floats, or None when a coordinate is not finite (NaN, inf, overflow)."""
+    d = [b - a for a, b in zip(_floats(p), _floats(q))]
+    return d if all(math.isfinite(v) for v in d) else None
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
@@ -16,23 +33,53 @@ def _norm(v: np.ndarray) -> np.ndarray:
         return np.linalg.norm(v, axis=-1)
 
 
-def _difference(p, q) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.asarray(q, float) - np.asarray(p, float)
+def _single_angle(a, b, c) -> float:
+    u, v = _difference(b, a), _difference(b, c)
+    if u is None or v is None:
+        return math.nan
+    nu, nv = math.hypot(*u), math.hypot(*v)
+    if not (_EPS <= nu < math.inf and _EPS <= nv < math.inf):
+        return math.nan
+    dot = sum(x * y for x, y in zip(u, v))
+    if len(u) == 2:
+        cross = abs(u[0] * v[1] - u[1] * v[0])
+    else:
+        cross = math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0])
+    if not (math.isfinite(dot) and math.isfinite(cross)):
+        return math.nan
+    return math.degrees(math.atan2(cross, dot))
 
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray | float:
-    """The angle ABC at vertex b, in [0, 180]. Works on (..., 2) or (..., 3) arrays."""
+    """The angle ABC at vertex b, in [0, 180]. Works on (..., 2) or (..., 3) arrays.
+
+    Computed as atan2(|u x v|, u . v), which stays accurate near 0 and 180
+    degrees where arccos of a cosine loses half its digits.
+    """
+    if np.ndim(a) == 1 and np.ndim(b) == 1 and np.ndim(c) == 1:
+        return _single_angle(a, b, c)
     a, b, c = (np.asarray(x, dtype=float) for x in (a, b, c))
     with np.errstate(all="ignore"):  # inf or huge inputs end up as NaN below
         u = a - b
         v = c - b
         nu, nv = _norm(u), _norm(v)
-        cos = np.sum(u * v, axis=-1) / (nu * nv)
-    bad = (nu < _EPS) | (nv < _EPS) | ~np.isfinite(nu) | ~np.isfinite(nv)
-    cos = np.where(bad, np.nan, cos)
-    out = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        dot = np.sum(u * v, axis=-1)
+        if u.shape[-1] == 2:
+            cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+        else:
+            cross = _norm(np.cross(u, v))
+        out = np.degrees(np.arctan2(cross, dot))
+    bad = ((nu < _EPS) | (nv < _EPS) | ~np.isfinite(nu) | ~np.isfinite(nv)
+           | ~np.isfinite(dot) | ~np.isfinite(cross))
+    out = np.where(bad, np.nan, out)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def _direction(p, q) -> list[float] | None:
+    d = _difference(p, q)
+    if d is None or not math.hypot(*d) >= _EPS:
+        return None
+    return d
 
 
 def inclination_from_horizontal(p: np.ndarray, q: np.ndarray) -> float:
@@ -40,10 +87,8 @@ def inclination_from_horizontal(p: np.ndarray, q: np.ndarray) -> float:
 
     Direction-free: a line tilted up to the left or to the right gives the same value.
     """
-    d = _difference(p, q)
-    if not np.all(np.isfinite(d)) or _norm(d) < _EPS:
-        return float("nan")
-    return float(np.degrees(np.arctan2(abs(d[1]), abs(d[0]))))
+    d = _direction(p, q)
+    return math.nan if d is None else math.degrees(math.atan2(abs(d[1]), abs(d[0])))
 
 
 def inclination_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
@@ -52,25 +97,19 @@ def inclination_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
     0 means q is straight above p (image y down), 90 horizontal, 180 straight below.
     Continuous through the whole range, so a forward fold past horizontal stays smooth.
     """
-    d = _difference(p, q)
-    if not np.all(np.isfinite(d)) or _norm(d) < _EPS:
-        return float("nan")
-    return float(np.degrees(np.arctan2(abs(d[0]), -d[1])))
+    d = _direction(p, q)
+    return math.nan if d is None else math.degrees(math.atan2(abs(d[0]), -d[1]))
 
 
 def signed_lean_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
     """Signed angle of p->q from straight up, in (-180, 180]; positive leans to image right."""
-    d = _difference(p, q)
-    if not np.all(np.isfinite(d)) or _norm(d) < _EPS:
-        return float("nan")
-    return float(np.degrees(np.arctan2(d[0], -d[1])))
+    d = _direction(p, q)
+    return math.nan if d is None else math.degrees(math.atan2(d[0], -d[1]))
 
 
 def distance(p: np.ndarray, q: np.ndarray) -> float:
     d = _difference(p, q)
-    if not np.all(np.isfinite(d)):
-        return float("nan")
-    return float(_norm(d))
+    return math.nan if d is None else math.hypot(*d)
 
 
 def midpoint(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -80,18 +119,16 @@ def midpoint(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 def point_line_signed_distance(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Signed perpendicular distance of point from the line a->b (positive to the left of a->b
     in image coordinates, i.e. counter-clockwise when y points down is to the right...)."""
-    a, b, point = (np.asarray(x, float) for x in (a, b, point))
-    d = _difference(a, b)
-    n = _norm(d)
-    if not np.isfinite(n) or n < _EPS or not np.all(np.isfinite(point)):
-        return float("nan")
-    with np.errstate(all="ignore"):
-        cross = d[0] * (point[1] - a[1]) - d[1] * (point[0] - a[0])
-        out = float(cross / n)
-    return out if np.isfinite(out) else float("nan")
+    d = _direction(a, b)
+    offset = _difference(a, point)
+    if d is None or offset is None:
+        return math.nan
+    out = (d[0] * offset[1] - d[1] * offset[0]) / math.hypot(*d)
+    return out if math.isfinite(out) else math.nan
 
 
 def safe_ratio(num: float, den: float) -> float:
-    if not (np.isfinite(num) and np.isfinite(den)) or abs(den) < _EPS:
-        return float("nan")
-    return float(num / den)
+    num, den = float(num), float(den)
+    if not (math.isfinite(num) and math.isfinite(den)) or abs(den) < _EPS:
+        return math.nan
+    return num / den

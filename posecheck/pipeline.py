@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 from .config import Settings
 from .errors import PosecheckError
@@ -150,6 +150,16 @@ class _Sampler:
         return False
 
 
+def _decoded_for_model(source, sampler: _Sampler, to_model_input) -> Iterator[tuple[Frame, object]]:
+    """Each frame with its model input, or None for frames the sampler skips.
+
+    Runs in the decoding thread (``prefetch``), so the colour conversion and
+    copy into the model's image overlap with the model's work on the frame before.
+    """
+    for n, frame in enumerate(source):
+        yield frame, (to_model_input(frame) if n == 0 or sampler.take(frame.timestamp_s) else None)
+
+
 def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None = None,
                   sink: FrameSink | None = None) -> Analysis:
     options = options or AnalyzeOptions()
@@ -182,10 +192,10 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     judging: BackgroundSink | None = BackgroundSink(judge)
     try:
         with PoseEstimator(options.model, video=True) as estimator:
-            for frame in prefetch(source):
+            for frame, model_input in prefetch(_decoded_for_model(source, sampler, estimator.model_input())):
                 decoded += 1
-                if decoded == 1 or sampler.take(frame.timestamp_s):
-                    judging(frame, estimator.estimate(frame), True)
+                if model_input is not None:
+                    judging(frame, estimator.estimate(frame, model_input), True)
                 elif background is not None:
                     judging(frame, None, False)
                 last_frame = frame
@@ -241,11 +251,11 @@ def _analyze_video_auto(path: str, options: AnalyzeOptions, sink: FrameSink | No
     last_frame: Frame | None = None
     try:
         with PoseEstimator(options.model, video=True) as estimator:
-            for frame in prefetch(source):
+            for frame, model_input in prefetch(_decoded_for_model(source, sampler, estimator.model_input())):
                 decoded += 1
-                if not times or sampler.take(frame.timestamp_s):
+                if model_input is not None:
                     times.append(frame.timestamp_s)
-                    poses.append(estimator.estimate(frame))
+                    poses.append(estimator.estimate(frame, model_input))
                 last_frame = frame
                 bar.update()
     finally:

@@ -26,6 +26,20 @@ def test_joint_angle_is_finite_in_range_or_nan(a, b, c):
     assert math.isnan(value) or 0.0 <= value <= 180.0
 
 
+sane = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
+sane_point = st.tuples(sane, sane)
+
+
+@given(st.lists(st.tuples(sane_point, sane_point, sane_point), min_size=1, max_size=12))
+def test_one_joint_angle_equals_the_same_angle_in_a_batch(triples):
+    """Single points take a plain-float path, arrays a vectorised one: they must agree."""
+    a, b, c = (np.array([t[k] for t in triples]) for k in range(3))
+    batch = np.atleast_1d(g.joint_angle(a, b, c))
+    for i, (p, q, r) in enumerate(triples):
+        one = g.joint_angle(np.array(p), np.array(q), np.array(r))
+        assert (math.isnan(one) and math.isnan(batch[i])) or math.isclose(one, batch[i], rel_tol=1e-9, abs_tol=1e-9)
+
+
 @given(point, point)
 def test_inclinations_are_finite_in_range_or_nan(p, q):
     for value, hi in ((g.inclination_from_horizontal(p, q), 90.0), (g.inclination_from_vertical(p, q), 180.0)):

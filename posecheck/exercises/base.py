@@ -13,6 +13,7 @@ is wrong, ``incorrect`` with the first failing rule's cue, else ``correct``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -27,6 +28,11 @@ from ..types import Assessment, RuleResult, State
 Measure = Callable[[Body, str], float]
 
 MIN_VISIBILITY = 0.5
+
+
+@functools.lru_cache(maxsize=None)
+def _landmark_indices(names: tuple[str, ...], side: str) -> tuple[int, ...]:
+    return tuple(int(PoseLandmark[name.format(side=side.upper())]) for name in names)
 
 
 @dataclass(frozen=True)
@@ -54,13 +60,13 @@ class Rule:
             return float(self.measure(body, side))
         return float(body.features.get(self.measure.format(side=side), math.nan))
 
-    def landmark_indices(self, side: str) -> list[int]:
-        return [int(PoseLandmark[name.format(side=side.upper())]) for name in self.landmarks]
+    def landmark_indices(self, side: str) -> tuple[int, ...]:
+        return _landmark_indices(self.landmarks, side)
 
     def joint_index(self, side: str) -> int | None:
         if self.joint is None:
             return None
-        return int(PoseLandmark[self.joint.format(side=side.upper())])
+        return _landmark_indices((self.joint,), side)[0]
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True
             continue
         indices = rule.landmark_indices(side)
         value = rule.value(body, side)
-        trusted = all(body.trusted(i, MIN_VISIBILITY) for i in indices) and np.isfinite(value)
+        trusted = math.isfinite(value) and all(body.trusted(i, MIN_VISIBILITY) for i in indices)
         if not trusted:
             ok = None
             cue = FRAMING_CUE if not all(body.in_frame[i] for i in indices) else exercise.view_cue
