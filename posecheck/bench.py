@@ -14,7 +14,9 @@ busy machine:
   model's first frames are slow while its graph starts);
 - batch: N copies of the clip one after another, then in parallel over the
   cores with the per-process thread counts limited (and, for comparison,
-  without the limit).
+  without the limit);
+- startup: ``posecheck analyze`` of one photo (a frame of the clip) as a
+  command, from the interpreter's start to its exit, model load included.
 
 Each figure is measured in its own fresh process, so that its peak memory
 (``VmHWM``) is its own, with the CPU time of all its threads per frame. Frame
@@ -529,6 +531,7 @@ class BenchOptions:
     threads: int = 1  # limit_threads() in each parallel batch worker
     compare_unlimited: bool = True  # also the parallel batch without the thread limit
     live: bool = True
+    startup: bool = True  # time ``posecheck analyze`` of one photo, start to finish
     repeat: int = 1  # runs of each figure (in rounds); the best is shown
     model: str | None = None
     out: Callable[[str], None] = field(default=print)
@@ -622,7 +625,52 @@ def run_bench(options: BenchOptions) -> dict:
             results["sizes"][name if size is None else f"{size[0]}x{size[1]}"] = figures
         if options.batch > 0 and native_clip is not None:
             results["batch"] = _measure_batch(native_clip, exercise, options, jobs, out)
+        if options.startup and native_clip is not None:
+            results["startup"] = _measure_startup(native_clip, tmp, exercise, options, out)
     return results
+
+
+def photo_from_clip(clip: str, path: str) -> None:
+    """The clip's middle frame as a JPEG photo."""
+    import cv2
+
+    cap = cv2.VideoCapture(clip)
+    try:
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, count // 2))
+        ok, image = cap.read()
+    finally:
+        cap.release()
+    if not ok or not cv2.imwrite(path, image):
+        raise PosecheckError(f"{clip}: cannot take a photo from the clip")
+
+
+def run_startup(photo: str, exercise: str, model: str | None) -> dict:
+    """``posecheck analyze PHOTO`` as a user runs it: a new interpreter, imports, model load, the judgement."""
+    cmd = [sys.executable, "-m", "posecheck", "analyze", photo, "--exercise", exercise]
+    if model:
+        cmd += ["--model", model]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        return {"error": lines[-1] if lines else f"exit code {proc.returncode}"}
+    return {"seconds": seconds}
+
+
+def _measure_startup(clip: str, tmp: str, exercise: str, options: "BenchOptions", out) -> dict:
+    photo = os.path.join(tmp, "photo.jpg")
+    photo_from_clip(clip, photo)
+    runs = [run_startup(photo, exercise, options.model) for _ in range(max(1, options.repeat))]
+    ok = [r["seconds"] for r in runs if "error" not in r]
+    out("")
+    if not ok:
+        out(f"startup: posecheck analyze of one photo failed: {runs[-1]['error']}")
+        return runs[-1]
+    out(f"startup: posecheck analyze of one photo (a frame of the clip), the whole command with the model "
+        f"load: {min(ok):.2f} s")
+    return {"seconds": min(ok), "runs": [round(v, 3) for v in ok]}
 
 
 def _versions() -> str:

