@@ -101,6 +101,30 @@ def inclination_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
     return math.nan if d is None else math.degrees(math.atan2(abs(d[0]), -d[1]))
 
 
+def rise_from_horizontal(p: np.ndarray, q: np.ndarray) -> float:
+    """Signed angle of the line p->q above the horizontal, in [-90, 90] (negative: q lower than p).
+
+    Image y points down; whether q lies left or right of p does not matter.
+    """
+    d = _direction(p, q)
+    return math.nan if d is None else math.degrees(math.atan2(-d[1], abs(d[0])))
+
+
+def height_above_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Perpendicular distance of ``point`` from the line through a and b, positive above it.
+
+    "Above" is up in the image (y points down); the order of a and b does not matter.
+    """
+    chord = _direction(a, b)
+    offset = _difference(a, point)
+    if chord is None or offset is None:
+        return math.nan
+    t = (offset[0] * chord[0] + offset[1] * chord[1]) / (chord[0] ** 2 + chord[1] ** 2)
+    off_x, off_y = offset[0] - t * chord[0], offset[1] - t * chord[1]
+    height = math.hypot(off_x, off_y)
+    return height if off_y < 0 else -height
+
+
 def signed_lean_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
     """Signed angle of p->q from straight up, in (-180, 180]; positive leans to image right."""
     d = _direction(p, q)

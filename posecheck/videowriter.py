@@ -90,7 +90,20 @@ def even_size(width: int, height: int) -> tuple[int, int]:
     return width + (width & 1), height + (height & 1)
 
 
-class VideoWriter:
+class _ClosedOnExit:
+    """As a context manager: ``close()`` when the block ends normally, ``abort()`` on an error."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class VideoWriter(_ClosedOnExit):
     """Writes BGR frames to an H.264 MP4 (or another format by the file ending).
 
     ``fps`` is the source's nominal rate (metadata and the duration of the last
@@ -239,15 +252,6 @@ class VideoWriter:
         with contextlib.suppress(OSError):
             self._tmp.unlink()
 
-    def __enter__(self) -> "VideoWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
     def __del__(self):  # a writer dropped without close() leaves no temp file behind
         if not getattr(self, "_closed", True):
             self.abort()
@@ -301,7 +305,7 @@ class Annotator:
         return image
 
 
-class AnnotatedVideo:
+class AnnotatedVideo(_ClosedOnExit):
     """A pipeline sink that draws the overlay on each frame and writes it to a video.
 
     See ``Annotator`` for ``exercises``, ``exercise`` and ``max_side``.
@@ -330,12 +334,3 @@ class AnnotatedVideo:
 
     def abort(self) -> None:
         self.writer.abort()
-
-    def __enter__(self) -> "AnnotatedVideo":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

@@ -34,11 +34,7 @@ def shoulders_below_hips(body: Body, side: str) -> float:
     Lying with the hips lifted it is 10-60; lying flat about 0; sitting, kneeling
     or on all fours the shoulders are higher than the hips and it is negative.
     """
-    s, h = body.point(lm(side, "SHOULDER")), body.point(lm(side, "HIP"))
-    dx, dy = s[0] - h[0], s[1] - h[1]  # image y grows downward
-    if not (math.isfinite(dx) and math.isfinite(dy)) or dx == dy == 0:
-        return math.nan
-    return math.degrees(math.atan2(dy, abs(dx)))
+    return -g.rise_from_horizontal(body.point(lm(side, "HIP")), body.point(lm(side, "SHOULDER")))
 
 
 # At or above this shoulder width (in torso lengths) the camera sees the person from the feet.
@@ -98,16 +94,7 @@ def hips_above_floor(body: Body, side: str) -> float:
     if is_front_view(body):
         return hips_above_shoulders(body)
     s, h, a = (body.point(lm(side, stem)) for stem in ("SHOULDER", "HIP", "ANKLE"))
-    torso = body.features["torso_length_px"]
-    chord = a - s
-    length2 = float(np.dot(chord, chord))
-    if not (np.all(np.isfinite(chord)) and np.all(np.isfinite(h))) or length2 < 1e-9 \
-            or not torso > 0:
-        return math.nan
-    t = float(np.dot(h - s, chord)) / length2
-    offset = h - (s + t * chord)
-    height = float(np.hypot(*offset))
-    return (height if offset[1] < 0 else -height) / torso  # image y grows downward
+    return g.safe_ratio(g.height_above_line(h, s, a), body.features["torso_length_px"])
 
 
 def shin_from_vertical(body: Body, side: str) -> float:

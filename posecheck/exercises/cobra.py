@@ -24,11 +24,7 @@ from .base import Exercise, Goal, Rule, register
 
 def _rise(body: Body, side: str, low: str, high: str) -> float:
     """Degrees the line from joint ``low`` to joint ``high`` rises above the horizontal."""
-    a, b = body.point(lm(side, low)), body.point(lm(side, high))
-    dx, dy = b[0] - a[0], a[1] - b[1]  # image y grows downward
-    if not (math.isfinite(dx) and math.isfinite(dy)) or dx == dy == 0:
-        return math.nan
-    return math.degrees(math.atan2(dy, abs(dx)))
+    return g.rise_from_horizontal(body.point(lm(side, low)), body.point(lm(side, high)))
 
 
 def chest_lift(body: Body, side: str) -> float:

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .. import geometry as g
 from ..features import Body, lm
 from .base import Exercise, Goal, Rule, register
 
@@ -57,8 +58,7 @@ def trunk_tilt(body: Body, side: str) -> float:
     near = body.near_side
     if not _trusted(body, near, "SHOULDER", "HIP"):
         return math.nan
-    s, h = body.point(lm(near, "SHOULDER")), body.point(lm(near, "HIP"))
-    return math.degrees(math.atan2(abs(s[1] - h[1]), abs(s[0] - h[0])))
+    return g.inclination_from_horizontal(body.point(lm(near, "HIP")), body.point(lm(near, "SHOULDER")))
 
 
 def knee_above_trunk(body: Body, side: str) -> float:
@@ -71,15 +71,7 @@ def knee_above_trunk(body: Body, side: str) -> float:
     if not _trusted(body, near, "SHOULDER", "HIP"):
         return math.nan
     s, h, k = body.point(lm(near, "SHOULDER")), body.point(lm(near, "HIP")), body.point(lm(side, "KNEE"))
-    torso = body.features["torso_length_px"]
-    chord = h - s
-    length2 = float(np.dot(chord, chord))
-    if length2 < 1e-9 or not torso > 0 or not np.all(np.isfinite(k)):
-        return math.nan
-    t = float(np.dot(k - s, chord)) / length2
-    offset = k - (s + t * chord)
-    height = float(np.hypot(*offset))
-    return (height if offset[1] < 0 else -height) / torso  # image y grows downward
+    return g.safe_ratio(g.height_above_line(k, s, h), body.features["torso_length_px"])
 
 
 def hands_to_knee(body: Body, side: str) -> float:
