@@ -83,11 +83,8 @@ def _signed_hip_extension(px: np.ndarray, side: str, angle: float) -> float:
     """
     if not math.isfinite(angle):
         return math.nan
-    (sx, sy), (hx, hy), (kx, ky) = px[[lm(side, "SHOULDER"), lm(side, "HIP"), lm(side, "KNEE")]].tolist()
-    cx, cy = kx - sx, ky - sy
-    t = ((hx - sx) * cx + (hy - sy) * cy) / max(cx * cx + cy * cy, 1e-9)
-    above = hy < sy + t * cy  # image y grows downward
-    return 360.0 - angle if above else angle
+    hip, shoulder, knee = px[lm(side, "HIP")], px[lm(side, "SHOULDER")], px[lm(side, "KNEE")]
+    return 360.0 - angle if g.height_above_line(hip, shoulder, knee) > 0 else angle
 
 
 def compute_features(pose: Pose, margin: float = 0.02) -> Body:

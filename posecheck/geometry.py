@@ -140,17 +140,6 @@ def midpoint(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (np.asarray(p, float) + np.asarray(q, float)) / 2.0
 
 
-def point_line_signed_distance(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """Signed perpendicular distance of point from the line a->b (positive to the left of a->b
-    in image coordinates, i.e. counter-clockwise when y points down is to the right...)."""
-    d = _direction(a, b)
-    offset = _difference(a, point)
-    if d is None or offset is None:
-        return math.nan
-    out = (d[0] * offset[1] - d[1] * offset[0]) / math.hypot(*d)
-    return out if math.isfinite(out) else math.nan
-
-
 def safe_ratio(num: float, den: float) -> float:
     num, den = float(num), float(den)
     if not (math.isfinite(num) and math.isfinite(den)) or abs(den) < _EPS:

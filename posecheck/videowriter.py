@@ -2,9 +2,8 @@
 
 ``VideoWriter(path, fps)`` takes BGR uint8 frames with their timestamps and
 encodes them with ``libx264`` (preset veryfast, lowest subpixel refinement,
-yuv420p) into an MP4 with the
-``moov`` atom at the front (``+faststart``), so browsers can seek before the
-whole file has arrived. Frame presentation times come from the timestamps, so a
+yuv420p) into an MP4 with the ``moov`` atom at the front (``+faststart``), so
+browsers can seek before the whole file has arrived. Frame presentation times come from the timestamps, so a
 variable-frame-rate source keeps its timing; the nominal rate is the source's.
 
 The file is written to a hidden temporary file beside the target and renamed

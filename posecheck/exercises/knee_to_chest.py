@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import geometry as g
 from ..features import Body, lm
 from .base import Exercise, Goal, Rule, register
@@ -78,7 +76,7 @@ def hands_to_knee(body: Body, side: str) -> float:
     """Distance from the closer trusted wrist to the hugged knee, in torso lengths."""
     knee = body.point(lm(side, "KNEE"))
     torso = body.features["torso_length_px"]
-    dists = [float(np.linalg.norm(body.point(lm(s, "WRIST")) - knee))
+    dists = [g.distance(body.point(lm(s, "WRIST")), knee)
              for s in ("left", "right") if body.trusted(lm(s, "WRIST"))]
     if not dists or not torso > 0:
         return math.nan

@@ -46,6 +46,7 @@ import math
 
 import numpy as np
 
+from .. import geometry as g
 from ..features import Body, lm
 from ..landmarks import PoseLandmark as L
 from .base import Exercise, Goal, Rule, register
@@ -136,8 +137,7 @@ def _side_knees(body: Body) -> tuple[float, float, float] | None:
     d = (px[L.LEFT_KNEE] + px[L.RIGHT_KNEE]) / 2 - hip
     if not np.all(np.isfinite(d)):
         return None
-    thighs = [float(np.linalg.norm(px[k] - px[h])) for k, h in ((L.LEFT_KNEE, L.LEFT_HIP),
-                                                                  (L.RIGHT_KNEE, L.RIGHT_HIP))]
+    thighs = [g.distance(px[k], px[h]) for k, h in ((L.LEFT_KNEE, L.LEFT_HIP), (L.RIGHT_KNEE, L.RIGHT_HIP))]
     length = max(max(thighs), THIGH_MIN_TORSO * torso)
     return -float(np.dot(d, t)), float(np.dot(d, up)), length
 
@@ -264,7 +264,7 @@ def face_up(body: Body, side: str) -> float:
         return _side_face_up(body)
     axes = _axes(body)
     ears = (px[L.LEFT_EAR] + px[L.RIGHT_EAR]) / 2
-    width = float(np.linalg.norm(px[L.LEFT_EAR] - px[L.RIGHT_EAR]))
+    width = g.distance(px[L.LEFT_EAR], px[L.RIGHT_EAR])
     if axes is None or not np.isfinite(width) or width < 1e-6:
         return math.nan
     return float(np.dot(px[L.NOSE] - ears, axes[1])) / width
