@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -30,16 +32,23 @@ def sample(name: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def environment_variable(name: str, value: str):
+    """``name`` set to ``value`` inside the block, as it was after (for fixtures wider than a test)."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_history(tmp_path_factory):
     """Keep the tests' sessions out of the user's own history database."""
-    import os
-
     path = tmp_path_factory.mktemp("history") / "history.sqlite3"
-    old = os.environ.get("POSECHECK_HISTORY")
-    os.environ["POSECHECK_HISTORY"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("POSECHECK_HISTORY", None)
-    else:
-        os.environ["POSECHECK_HISTORY"] = old
+    with environment_variable("POSECHECK_HISTORY", str(path)):
+        yield path

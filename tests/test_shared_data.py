@@ -19,7 +19,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from conftest import REPO, SHARED_DATA, shared_data  # noqa: E402
+from conftest import REPO, SHARED_DATA, environment_variable, shared_data  # noqa: E402
 
 BASELINE = HERE / "eval_baseline.json"
 
@@ -32,16 +32,9 @@ def _run_cli(args: list[str]) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def pose_cache(tmp_path_factory):
     """One fresh pose cache for this module: analyze fills it, the evaluation reuses it."""
-    import os
-
     path = tmp_path_factory.mktemp("poses")
-    old = os.environ.get("POSECHECK_CACHE")
-    os.environ["POSECHECK_CACHE"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("POSECHECK_CACHE", None)
-    else:
-        os.environ["POSECHECK_CACHE"] = old
+    with environment_variable("POSECHECK_CACHE", str(path)):
+        yield path
 
 
 def test_analyze_runs_on_every_photo_and_clip(tmp_path, pose_cache):
