@@ -33,8 +33,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import PosecheckError
-from .exercises import Exercise, registry
+from posecheck.errors import PosecheckError
+from posecheck.judge.exercises import Exercise, registry
 
 TARGET_S_RANGE = (1.0, 30.0)
 TARGET_REPS_RANGE = (1, 100)
@@ -50,7 +50,7 @@ class Settings:
     grace_s: float = 0.5
 
     def exercise(self, name: str) -> Exercise:
-        from .exercises import get_exercise
+        from posecheck.judge.exercises import get_exercise
 
         if name not in self.exercises:
             get_exercise(name)  # raises the error that lists the valid names

@@ -22,9 +22,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from posecheck.actor.clips import (  # noqa: E402
+from posecheck.synthetic.clips import (  # noqa: E402
     ROUTINE_ORDER, build_clip, detection_report, join_clips, self_check, write_clip)
-from posecheck.actor.exercises import write_solved_cache  # noqa: E402
+from posecheck.synthetic.designs import write_solved_cache  # noqa: E402
 
 
 def generate(exercises: list[str], out: Path, verbose: bool = True) -> None:
@@ -51,7 +51,7 @@ def routine(out: Path) -> None:
 
 
 def check(exercises: list[str], out: Path) -> list[dict]:
-    from posecheck.estimator import PoseEstimator
+    from posecheck.io.estimator import PoseEstimator
 
     rows = []
     print(f"{'exercise':24s} {'frames':>6s} {'detected':>8s} {'mean px':>8s} {'median':>7s} {'p90':>6s} "

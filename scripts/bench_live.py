@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from posecheck.config import Settings  # noqa: E402
-from posecheck.live import LiveOptions, run_live  # noqa: E402
+from posecheck.apps.live import LiveOptions, run_live  # noqa: E402
 
 
 def _clip(path: str, seconds: float | None, size: tuple[int, int] | None) -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory soak: the live loop fed by a looping clip for ``--minutes``; resident memory must stay flat.
 
-Runs ``posecheck.live.run_live`` without a window (overlay drawn, voice muted,
+Runs ``posecheck.apps.live.run_live`` without a window (overlay drawn, voice muted,
 no history) on a clip played at its own pace over and over, with timestamps
 running on across loops as a camera's would. A thread samples this process's
 resident memory (VmRSS) every few seconds. At the end it prints the memory
@@ -36,7 +36,7 @@ class LoopingFeed:
     """A clip played over and over as one endless stream, for ``seconds`` of stream time."""
 
     def __init__(self, path: str, seconds: float):
-        from posecheck.sources import SourceInfo, VideoSource
+        from posecheck.io.sources import SourceInfo, VideoSource
 
         self.path = path
         self.seconds = seconds
@@ -50,8 +50,8 @@ class LoopingFeed:
         self.loops = 0
 
     def __iter__(self):
-        from posecheck.sources import VideoSource
-        from posecheck.types import Frame
+        from posecheck.io.sources import VideoSource
+        from posecheck.core.types import Frame
 
         offset = 0.0
         index = 0
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the samples and figures here")
     args = parser.parse_args(argv)
 
-    from posecheck.live import LiveOptions, run_live
+    from posecheck.apps.live import LiveOptions, run_live
 
     seconds = args.minutes * 60.0
     feed = LoopingFeed(args.clip, seconds)

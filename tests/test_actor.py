@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.actor import (ActorPose, View, fit_view, forward_kinematics, joint_positions, mirror, render,
+from posecheck.synthetic import (ActorPose, View, fit_view, forward_kinematics, joint_positions, mirror, render,
                              render_room)
-from posecheck.actor.animate import animate, ease, pose_at
-from posecheck.actor.body import blend
-from posecheck.actor.clips import build_clip, render_reference
-from posecheck.actor.exercises import EXERCISE_IDS
-from posecheck.landmarks import PoseLandmark as L
+from posecheck.synthetic.animate import animate, ease, pose_at
+from posecheck.synthetic.body import blend
+from posecheck.synthetic.clips import build_clip, render_reference
+from posecheck.synthetic.designs import EXERCISE_IDS
+from posecheck.core.landmarks import PoseLandmark as L
 
 MAIN = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
         L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
@@ -104,7 +104,7 @@ def test_reference_images():
 
 @pytest.fixture(scope="module")
 def estimator():
-    from posecheck.estimator import PoseEstimator
+    from posecheck.io.estimator import PoseEstimator
 
     est = PoseEstimator(video=False)
     yield est
@@ -112,7 +112,7 @@ def estimator():
 
 
 def test_model_finds_the_actor_in_a_bridge(estimator):
-    from posecheck.types import Frame
+    from posecheck.core.types import Frame
 
     clip = build_clip("bridge")
     start, end, _ = clip.truth["correct_spans"][0]

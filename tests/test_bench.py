@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO, sample
 
-from posecheck.bench import best_of, _parse_size
+from posecheck.apps.bench import best_of, _parse_size
 from posecheck.errors import PosecheckError
 
 

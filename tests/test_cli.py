@@ -87,7 +87,7 @@ def test_bridge_sample_summary_matches_ground_truth(tmp_path):
 def test_images_give_one_json_line_each(tmp_path):
     import cv2
 
-    from posecheck.actor import render_reference
+    from posecheck.synthetic import render_reference
 
     paths = []
     for name in ("bridge", "cobra"):

@@ -18,7 +18,7 @@ def test_overrides_apply(tmp_path):
 
 
 def test_registry_is_not_changed_by_overrides():
-    from posecheck.exercises import get_exercise
+    from posecheck.judge.exercises import get_exercise
 
     settings_from_dict({"bridge": {"target_s": 25}})
     assert get_exercise("bridge").goal.target == 20

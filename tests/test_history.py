@@ -16,7 +16,7 @@ import pytest
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
-from posecheck.history import (
+from posecheck.io.history import (
     APPLICATION_ID,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -187,7 +187,7 @@ def test_record_summary(tmp_path):
 
 KILLED_CHILD = """
     import os, signal, sys
-    from posecheck.history import History
+    from posecheck.io.history import History
     h = History(sys.argv[1])
     sid = h.begin_session("live", "camera 0", "camera", mode="routine")
     h.add_result(sid, exercise="cobra", hold_s=11.0, correct_share=0.9, duration_s=15.0)
@@ -368,7 +368,7 @@ def test_format_table_aligns():
 
 
 def test_cli_lists_and_plots(tmp_path, capsys):
-    from posecheck.cli import main
+    from posecheck.apps.cli import main
 
     path = tmp_path / "h.sqlite3"
     with History(path) as h:
@@ -407,7 +407,7 @@ def test_cli_lists_and_plots(tmp_path, capsys):
 
 
 def test_cli_empty_history(tmp_path, capsys):
-    from posecheck.cli import main
+    from posecheck.apps.cli import main
 
     path = tmp_path / "none.sqlite3"
     assert main(["history", "--history", str(path), "--plot", str(tmp_path / "p.png")]) == 0
@@ -416,7 +416,7 @@ def test_cli_empty_history(tmp_path, capsys):
 
 
 def test_cli_corrupt_history_is_one_line_error(tmp_path, capsys):
-    from posecheck.cli import main
+    from posecheck.apps.cli import main
 
     path = tmp_path / "h.sqlite3"
     path.write_bytes(b"definitely not sqlite" * 100)
@@ -426,7 +426,7 @@ def test_cli_corrupt_history_is_one_line_error(tmp_path, capsys):
 
 
 def test_cli_refuses_plot_over_database(tmp_path, capsys):
-    from posecheck.cli import main
+    from posecheck.apps.cli import main
 
     path = tmp_path / "h.png"
     with History(path) as h:

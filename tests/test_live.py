@@ -26,13 +26,13 @@ import numpy as np
 import pytest
 
 from conftest import REPO, sample
-from posecheck.exercises import Exercise, Goal, Rule
-from posecheck.history import History
-from posecheck.live import Capture, FrameSlot, LiveOptions, run_live
-from posecheck.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
+from posecheck.judge.exercises import Exercise, Goal, Rule
+from posecheck.io.history import History
+from posecheck.apps.live import Capture, FrameSlot, LiveOptions, run_live
+from posecheck.judge.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
                                Start, Timing)
-from posecheck.sources import SourceInfo, VideoSource
-from posecheck.types import Assessment, Frame, FrameResult, State
+from posecheck.io.sources import SourceInfo, VideoSource
+from posecheck.core.types import Assessment, Frame, FrameResult, State
 
 DT = 0.1  # scripted frames at 10 per second
 TIMING = Timing(intro_s=2.0, card_s=2.0, countdown_s=3.0, switch_s=2.0, rest_s=3.0)
@@ -555,7 +555,7 @@ def _raw_canvases(clip: Path, t0: float, t1: float) -> list[np.ndarray]:
     """The clip's frames between t0 and t1 as the window shows them without any overlay."""
     import cv2
 
-    from posecheck.live import CANVAS_H, CANVAS_W, Layout
+    from posecheck.apps.live import CANVAS_H, CANVAS_W, Layout
 
     out = []
     src = VideoSource(clip)

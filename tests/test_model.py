@@ -1,4 +1,4 @@
-from posecheck.model import MODEL_SHA256, default_model_path, sha256_of
+from posecheck.io.model import MODEL_SHA256, default_model_path, sha256_of
 from conftest import REPO
 
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posecheck.exercises import Goal, get_exercise
-from posecheck.landmarks import NUM_LANDMARKS, PoseLandmark as L
-from posecheck.overlay import (
+from posecheck.judge.exercises import Goal, get_exercise
+from posecheck.core.landmarks import NUM_LANDMARKS, PoseLandmark as L
+from posecheck.draw.overlay import (
     GREEN, RED, ascii_text, cue_box, draw_overlay, draw_skeleton, landmark_pixels, style_for, wrap_text)
-from posecheck.types import Assessment, FrameResult, Pose, RuleResult, State
+from posecheck.core.types import Assessment, FrameResult, Pose, RuleResult, State
 
 BRIDGE = get_exercise("bridge")
 

@@ -8,13 +8,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from posecheck import geometry as g
+from posecheck.core import geometry as g
 from posecheck.config import settings_from_dict
 from posecheck.errors import PosecheckError
-from posecheck.exercises import judge, registry
-from posecheck.features import compute_features
-from posecheck.tracker import HoldTracker, RepCounter
-from posecheck.types import Pose, State
+from posecheck.judge.exercises import judge, registry
+from posecheck.core.features import compute_features
+from posecheck.judge.tracker import HoldTracker, RepCounter
+from posecheck.core.types import Pose, State
 
 coord = st.floats(allow_nan=True, allow_infinity=True, width=64)
 point = st.tuples(coord, coord)

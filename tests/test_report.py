@@ -21,13 +21,13 @@ import cv2
 import numpy as np
 import pytest
 
-from posecheck.cli import main
+from posecheck.apps.cli import main
 from posecheck.errors import PosecheckError
-from posecheck.report import (
+from posecheck.apps.report import (
     SAFETY_NOTE, ClipReport, KeyFrames, Series, clip_score, expand_inputs, fault_episodes, render_index,
     rule_series, slugify, svg_rule_plot, svg_timeline)
-from posecheck.types import Assessment, Frame, FrameResult, RuleResult, State
-from posecheck.videowriter import VideoWriter
+from posecheck.core.types import Assessment, Frame, FrameResult, RuleResult, State
+from posecheck.io.video import VideoWriter
 
 SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -295,7 +295,7 @@ def test_report_clip_files(batch):
     links = [a for t, a in tags if t == "a" and "data-t" in a]
     assert links and all(a["data-video"] in videos for a in links)
     assert all(0.0 <= float(a["data-t"]) <= 2.5 for a in links)
-    from posecheck.exercises import get_exercise
+    from posecheck.judge.exercises import get_exercise
 
     assert page.count('<svg class="plot"') == 2 * len(get_exercise("bridge").rules)  # each rule, each clip
     assert page.count('<svg class="timeline"') == 2

@@ -41,8 +41,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posecheck.cli import main
-from posecheck.report import Series, svg_rule_plot
+from posecheck.apps.cli import main
+from posecheck.apps.report import Series, svg_rule_plot
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

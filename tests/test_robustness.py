@@ -155,7 +155,7 @@ def test_portrait_video_with_rotation_metadata_comes_out_upright(tmp_path):
     stored = [cv2.rotate(f, cv2.ROTATE_90_COUNTERCLOCKWISE) for f in upright]
     path = tmp_path / "phone.mp4"
     write_h264(path, stored, rotation=-90)
-    from posecheck.sources import VideoSource
+    from posecheck.io.sources import VideoSource
 
     source = VideoSource(path)
     first = next(iter(source))

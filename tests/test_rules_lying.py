@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.exercises import get_exercise, judge
-from posecheck.features import compute_features
-from posecheck.landmarks import PoseLandmark as L
-from posecheck.types import Assessment, Pose, State
+from posecheck.judge.exercises import get_exercise, judge
+from posecheck.core.features import compute_features
+from posecheck.core.landmarks import PoseLandmark as L
+from posecheck.core.types import Assessment, Pose, State
 
 WH = (640, 480)
 SIDES = ("LEFT", "RIGHT")
@@ -177,7 +177,7 @@ BRIDGE_FRONT_DOWN = with_(
 
 
 def test_bridge_view_selection():
-    from posecheck.exercises.bridge import bridge_side, is_front_view
+    from posecheck.judge.exercises.bridge import bridge_side, is_front_view
     assert not is_front_view(compute_features(pose(BRIDGE)))
     front = compute_features(pose(BRIDGE_FRONT))
     assert is_front_view(front)
@@ -424,7 +424,7 @@ def rot_side(**changes) -> Pose:
 
 
 def test_rotation_view_selection():
-    from posecheck.exercises.knee_to_chest_rotation import is_side_view, usable_view
+    from posecheck.judge.exercises.knee_to_chest_rotation import is_side_view, usable_view
     side = compute_features(rot_side())
     assert is_side_view(side) and usable_view(side)
     front = compute_features(pose(ROTATION))

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.exercises import get_exercise, judge
-from posecheck.features import compute_features
-from posecheck.landmarks import PoseLandmark as L
-from posecheck.session import ExerciseSession
-from posecheck.types import Pose, State
+from posecheck.judge.exercises import get_exercise, judge
+from posecheck.core.features import compute_features
+from posecheck.core.landmarks import PoseLandmark as L
+from posecheck.judge.session import ExerciseSession
+from posecheck.core.types import Pose, State
 
 W, H = 1000, 1000
 
@@ -103,7 +103,7 @@ def test_cat_cow_accepts_cat_and_cow_rejects_neutral():
 
 
 def test_cat_cow_head_tilt_sign_does_not_depend_on_facing():
-    from posecheck.exercises.cat_cow import head_tilt
+    from posecheck.judge.exercises.cat_cow import head_tilt
 
     mirrored = {k: (W - x, y) for k, (x, y) in CAT.items()}
     a = head_tilt(compute_features(make_pose(CAT, NEAR_LEFT)), "left")

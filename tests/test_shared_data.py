@@ -70,7 +70,7 @@ def test_analyze_runs_on_every_photo_and_clip(tmp_path, pose_cache):
 
 
 def evaluate() -> dict:
-    from posecheck.evaluate import evaluate_clips, evaluate_photos
+    from posecheck.apps.evaluate import evaluate_clips, evaluate_photos
 
     # False holds on negative clips are reported by `posecheck eval` but kept out
     # of the baseline (they judge every clip by all 8 exercises: slow).

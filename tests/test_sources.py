@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.sources import ImageSource, VideoSource, kind_of, open_source, read_image
+from posecheck.io.sources import ImageSource, VideoSource, kind_of, open_source, read_image
 
 
 def _write_video(path, frames=12, fps=12.0, size=(64, 48)):

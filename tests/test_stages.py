@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from posecheck.stages import BackgroundSink, prefetch
+from posecheck.run.stages import BackgroundSink, prefetch
 
 
 def test_prefetch_keeps_order_and_is_bounded():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from posecheck.tracker import CueThrottle, HoldTracker, RepCounter
-from posecheck.types import State
+from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
+from posecheck.core.types import State
 
 C, I, U, N = State.CORRECT, State.INCORRECT, State.UNCERTAIN, State.NO_PERSON
 FPS = 10
@@ -118,7 +118,7 @@ def test_cue_changes_at_most_once_a_second():
 
 
 def test_routine_segments_absorb_short_runs_and_bridge_breaks():
-    from posecheck.recognize import segment_labels
+    from posecheck.judge.recognize import segment_labels
 
     times = [i * 0.5 for i in range(60)]
     labels = (["bridge"] * 20 + ["cobra"] * 2 + ["bridge"] * 4  # a 1 s misreading inside the bridge
@@ -128,7 +128,7 @@ def test_routine_segments_absorb_short_runs_and_bridge_breaks():
 
 
 def test_a_span_never_done_correctly_is_a_transition_into_the_next_exercise():
-    from posecheck.recognize import segment_labels
+    from posecheck.judge.recognize import segment_labels
 
     times = [i * 0.5 for i in range(40)]
     labels = ["lumbar"] * 12 + ["twist"] * 10 + ["bridge"] * 18

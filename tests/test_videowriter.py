@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.videowriter import VideoWriter, find_encoder, frame_rate, time_base_for
+from posecheck.io.video import VideoWriter, find_encoder, frame_rate, time_base_for
 
 
 def picture(i: int, w: int = 160, h: int = 120) -> np.ndarray:

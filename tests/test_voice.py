@@ -11,9 +11,9 @@ import wave
 import numpy as np
 import pytest
 
-from posecheck import voice as voice_mod
+from posecheck.io import voice as voice_mod
 from posecheck.errors import PosecheckError
-from posecheck.voice import (
+from posecheck.io.voice import (
     HIGH,
     LOW,
     NORMAL,

@@ -1,0 +1,781 @@
+"""Every session, live or analysed, kept in one SQLite file so progress can be shown over days.
+
+The file lives in the user's data folder (``default_history_path``) unless the
+``POSECHECK_HISTORY`` environment variable or ``--history PATH`` names another.
+
+Design points:
+
+* The schema carries its version in ``PRAGMA user_version``; ``MIGRATIONS`` maps
+  each version to the function that upgrades the one before it, so a later
+  release adds ``MIGRATIONS[2]`` and old files upgrade themselves on open.
+* WAL journal, ``synchronous=FULL``: every write is one explicit
+  ``BEGIN IMMEDIATE ... COMMIT``; a process killed at any point loses at most
+  the write it was in, never an earlier session, and readers are never blocked
+  by a writer.
+* A file locked by another process is waited for ``timeout_s`` (SQLite's
+  busy timeout), then a one-line ``PosecheckError`` says so.
+* A file that is not a posecheck history (random bytes, another program's
+  database, a newer schema) is refused with a ``PosecheckError`` naming it; it
+  is never written, moved or deleted.
+* ``readonly=True`` (what listing uses) opens with SQLite's ``mode=ro`` and never
+  creates a file: a missing database simply has no sessions.
+
+No OpenCV or MediaPipe here; matplotlib is imported only by ``plot_progress``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sqlite3
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+from urllib.parse import quote
+
+from posecheck import __version__
+from posecheck.errors import PosecheckError
+
+SOURCES = ("live", "analyze", "report")
+MODES = ("exercise", "routine")
+ENDINGS = ("complete", "interrupted", "camera_lost")
+RESULT_FIELDS = ("exercise", "side", "hold_s", "target_s", "reps", "target_reps",
+                 "correct_share", "top_fault", "duration_s")
+
+APPLICATION_ID = 0x50534348  # "PSCH" in the database header: marks the file as ours
+DEFAULT_TIMEOUT_S = 2.5
+FILE_NAME = "history.sqlite3"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+# --------------------------------------------------------------------------- location
+
+def data_dir(env: Mapping[str, str] | None = None, platform: str | None = None,
+             home: str | os.PathLike | None = None) -> Path:
+    """The per-user data folder for posecheck (not created here).
+
+    Linux and other Unix: ``$XDG_DATA_HOME/posecheck`` or ``~/.local/share/posecheck``;
+    macOS: ``~/Library/Application Support/posecheck``; Windows:
+    ``%LOCALAPPDATA%\\posecheck``. Arguments exist for tests.
+    """
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    home_dir = Path(home) if home is not None else Path(os.path.expanduser("~"))
+    if platform.startswith("win"):
+        base = env.get("LOCALAPPDATA") or str(home_dir / "AppData" / "Local")
+        return Path(base) / "posecheck"
+    if platform == "darwin":
+        return home_dir / "Library" / "Application Support" / "posecheck"
+    xdg = env.get("XDG_DATA_HOME", "")
+    # The XDG spec says a relative path is invalid and must be ignored.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else home_dir / ".local" / "share"
+    return base / "posecheck"
+
+
+def default_history_path(env: Mapping[str, str] | None = None, platform: str | None = None,
+                         home: str | os.PathLike | None = None) -> Path:
+    """``$POSECHECK_HISTORY`` if set, else ``data_dir()/history.sqlite3``."""
+    env = os.environ if env is None else env
+    override = env.get("POSECHECK_HISTORY", "")
+    if override:
+        return Path(os.path.expanduser(override))
+    return data_dir(env, platform, home) / FILE_NAME
+
+
+# --------------------------------------------------------------------------- schema
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("""
+        CREATE TABLE sessions (
+            id          INTEGER PRIMARY KEY,
+            started_at  TEXT NOT NULL,              -- ISO-8601 UTC, e.g. 2026-05-09T07:35:25Z
+            source      TEXT NOT NULL CHECK (source IN ('live', 'analyze', 'report')),
+            input       TEXT,                       -- file analysed, camera name, ...
+            kind        TEXT,                       -- 'video', 'image', 'camera', ...
+            duration_s  REAL,
+            mode        TEXT NOT NULL DEFAULT 'exercise' CHECK (mode IN ('exercise', 'routine')),
+            ended       TEXT CHECK (ended IN ('complete', 'interrupted', 'camera_lost')),
+                                                    -- NULL: still running, or its process died
+            app_version TEXT NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE results (
+            id            INTEGER PRIMARY KEY,
+            session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            exercise      TEXT NOT NULL,
+            side          TEXT,                     -- NULL for exercises without sides
+            hold_s        REAL NOT NULL DEFAULT 0,  -- correct hold time
+            target_s      REAL,
+            reps          INTEGER,
+            target_reps   INTEGER,
+            correct_share REAL,                     -- share of judged time that was correct, 0..1
+            top_fault     TEXT,                     -- rule that failed longest
+            duration_s    REAL                      -- judged time this row covers (weights the share)
+        )""")
+    conn.execute("CREATE INDEX results_by_session ON results(session_id)")
+    conn.execute("CREATE INDEX results_by_exercise ON results(exercise)")
+    conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
+
+
+# MIGRATIONS[n] upgrades a version n-1 file to version n, inside one transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_to_1,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+# --------------------------------------------------------------------------- rows
+
+@dataclass(frozen=True)
+class ResultRow:
+    exercise: str
+    side: str | None = None
+    hold_s: float = 0.0
+    target_s: float | None = None
+    reps: int | None = None
+    target_reps: int | None = None
+    correct_share: float | None = None
+    top_fault: str | None = None
+    duration_s: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    started_at: str
+    source: str
+    input: str | None
+    kind: str | None
+    duration_s: float | None
+    mode: str
+    ended: str | None
+    app_version: str
+    results: tuple[ResultRow, ...] = field(default=())
+
+    @property
+    def started(self) -> datetime:
+        return parse_timestamp(self.started_at)
+
+    @property
+    def hold_s(self) -> float:
+        return sum(r.hold_s or 0.0 for r in self.results)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["results"] = [r.as_dict() for r in self.results]
+        return out
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    date: str  # YYYY-MM-DD in the requested time zone (local by default)
+    exercise: str
+    hold_s: float  # correct hold seconds that day, all sessions and sides
+    correct_share: float | None  # share of judged time that was correct, None if unknown
+    sessions: int
+
+
+# --------------------------------------------------------------------------- helpers
+
+def parse_timestamp(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+
+def format_timestamp(value: datetime | str | None = None) -> str:
+    """ISO-8601 UTC with a Z, to the second. A naive datetime is taken as UTC."""
+    if value is None:
+        dt = datetime.now(timezone.utc)
+    elif isinstance(value, str):
+        dt = parse_timestamp(value)
+    else:
+        dt = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _finite(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _int_or_none(value) -> int | None:
+    number = _finite(value)
+    return None if number is None else int(round(number))
+
+
+def _clean_result(result: Mapping) -> dict:
+    unknown = set(result) - set(RESULT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown result field(s): {', '.join(sorted(unknown))}")
+    if not result.get("exercise"):
+        raise ValueError("a result needs an exercise")
+    share = _finite(result.get("correct_share"))
+    if share is not None:
+        share = min(1.0, max(0.0, share))
+    return {
+        "exercise": str(result["exercise"]),
+        "side": None if result.get("side") in (None, "") else str(result["side"]),
+        "hold_s": _finite(result.get("hold_s")) or 0.0,
+        "target_s": _finite(result.get("target_s")),
+        "reps": _int_or_none(result.get("reps")),
+        "target_reps": _int_or_none(result.get("target_reps")),
+        "correct_share": share,
+        "top_fault": result.get("top_fault") or None,
+        "duration_s": _finite(result.get("duration_s")),
+    }
+
+
+def _check_choice(name: str, value, choices: Sequence[str], allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def results_from_summary(summary: Mapping) -> list[dict]:
+    """Result rows (dicts for ``record_session``) from one ``posecheck analyze`` summary.
+
+    One row per side for sided exercises, else one row. ``correct_share`` is
+    ``state_seconds['correct'] / duration_s`` for the whole recording (a single
+    image counts as wholly correct or not by its verdict); a sided recording's
+    duration is split evenly over its side rows so that day totals weigh it
+    once. ``top_fault`` is the rule of the first (longest) fault. Reps are
+    counted over the whole recording, so they are recorded once, on the first row.
+    """
+    exercise = summary.get("exercise")
+    if not exercise:
+        raise ValueError("summary has no exercise")
+    duration = _finite(summary.get("duration_s")) or 0.0
+    correct = _finite((summary.get("state_seconds") or {}).get("correct")) or 0.0
+    if duration > 0:
+        share: float | None = min(1.0, max(0.0, correct / duration))
+    elif summary.get("kind") == "image" and summary.get("verdict"):
+        share = 1.0 if summary["verdict"] == "correct" else 0.0
+    else:
+        share = None
+    faults = summary.get("faults") or []
+    top = faults[0] if faults else None
+    top_fault = (top.get("rule") or top.get("cue")) if isinstance(top, Mapping) else (str(top) if top else None)
+    base = {
+        "exercise": str(exercise),
+        "target_s": _finite(summary.get("target_s")),
+        "target_reps": _int_or_none(summary.get("target_reps")),
+        "correct_share": share,
+        "top_fault": top_fault,
+    }
+    sides = summary.get("sides") or {}
+    if not sides:
+        return [dict(base, side=None, hold_s=_finite(summary.get("hold_s")) or 0.0,
+                     reps=_int_or_none(summary.get("reps")), duration_s=duration)]
+    rows = []
+    for i, (side, seconds) in enumerate(sides.items()):
+        rows.append(dict(base, side=str(side), hold_s=_finite(seconds) or 0.0,
+                         reps=_int_or_none(summary.get("reps")) if i == 0 else None,
+                         duration_s=duration / len(sides)))
+    return rows
+
+
+# --------------------------------------------------------------------------- the store
+
+class History:
+    """The session history in one SQLite file.
+
+    ``History(path=None)`` opens (creating if needed) the default file;
+    ``readonly=True`` never creates or changes anything. Use as a context
+    manager or call ``close()``. Safe to share between threads of one process.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False,
+                 timeout_s: float = DEFAULT_TIMEOUT_S):
+        explicit = path is not None or bool(os.environ.get("POSECHECK_HISTORY"))
+        self.path = Path(os.path.expanduser(str(path))) if path is not None else default_history_path()
+        self.readonly = readonly
+        self.timeout_s = float(timeout_s)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        if readonly and not self.path.exists():
+            return  # nothing recorded yet; create nothing
+        if not readonly:
+            parent = self.path.parent
+            if not parent.is_dir():
+                if explicit:
+                    raise PosecheckError(f"{self.path}: folder {parent} does not exist")
+                try:
+                    parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise PosecheckError(f"{parent}: cannot create the data folder ({exc.strerror})") from None
+        self._check_header()
+        self._conn = self._connect(readonly)
+        try:
+            self._prepare()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening
+
+    def _check_header(self) -> None:
+        """Refuse a non-SQLite file before SQLite ever opens it."""
+        if self.path.is_dir():
+            raise PosecheckError(f"{self.path}: is a folder, not a history database")
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise PosecheckError(f"{self.path}: cannot read the history database ({exc.strerror})") from None
+        if head and head != _SQLITE_MAGIC:
+            raise PosecheckError(
+                f"{self.path}: not a posecheck history database (not SQLite, perhaps corrupt); "
+                "left untouched - move it aside or pass --history PATH")
+
+    def _connect(self, readonly: bool) -> sqlite3.Connection:
+        if not readonly:
+            mode = "rwc"
+        else:
+            # Read-only use still opens a writable file read-write (without
+            # creating it) so that, closing last, SQLite folds back and removes
+            # the -wal/-shm files it needs for reading; nothing is written.
+            mode = "rw" if os.access(self.path, os.W_OK) else "ro"
+        uri = f"file:{quote(str(self.path.resolve()))}?mode={mode}"
+        with self._errors("open"):
+            conn = sqlite3.connect(uri, uri=True, timeout=self.timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+        try:
+            with self._errors("open"):
+                conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                if not readonly:
+                    conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        with self._errors("open"):
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        if app_id not in (0, APPLICATION_ID) or (version == 0 and tables):
+            raise PosecheckError(
+                f"{self.path}: is another program's SQLite database, not a posecheck history; left untouched")
+        if version > SCHEMA_VERSION:
+            raise PosecheckError(
+                f"{self.path}: history schema version {version} is from a newer posecheck "
+                f"(this one reads up to {SCHEMA_VERSION}); upgrade posecheck")
+        if version == SCHEMA_VERSION:
+            if not self.readonly:
+                self._enable_wal()
+            return
+        if self.readonly:
+            if version == 0:
+                conn.close()
+                self._conn = None  # an empty file: no sessions, and nothing to write
+                return
+            # An older schema: upgrade it with a writable connection, then read.
+            with History(self.path, timeout_s=self.timeout_s):
+                pass
+            return
+        self._enable_wal()
+        self._migrate(version)
+
+    def _enable_wal(self) -> None:
+        assert self._conn is not None
+        with self._errors("open"):
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            # e.g. a file system without shared memory; still correct, only less concurrent
+            pass
+
+    def _migrate(self, version: int) -> None:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._write() as conn:
+                # Another process may have upgraded it while we waited for the lock.
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
+                MIGRATIONS[target](conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+
+    # -- error translation and transactions
+
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc, action) from None
+
+    def _translate(self, exc: sqlite3.DatabaseError, action: str) -> PosecheckError:
+        text = str(exc)
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        low = text.lower()
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in low or "busy" in low:
+            return PosecheckError(
+                f"{self.path}: history database is locked by another process "
+                f"(waited {self.timeout_s:g} s); try again when it has finished")
+        if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in low or "malformed" in low:
+            return PosecheckError(
+                f"{self.path}: history database is corrupt or not a database ({text}); "
+                "left untouched - move it aside or pass --history PATH")
+        if name.startswith("SQLITE_READONLY") or "readonly" in low or "read-only" in low:
+            return PosecheckError(f"{self.path}: history database is read-only; cannot {action}")
+        if name.startswith("SQLITE_CANTOPEN") or "unable to open" in low:
+            return PosecheckError(f"{self.path}: cannot open the history database ({text})")
+        if name.startswith("SQLITE_FULL") or "disk is full" in low:
+            return PosecheckError(f"{self.path}: disk full while trying to {action} the history")
+        return PosecheckError(f"{self.path}: history database error while trying to {action} ({text})")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction, or nothing at all."""
+        if self.readonly:
+            raise PosecheckError(f"{self.path}: history opened read-only")
+        if self._conn is None:
+            raise PosecheckError(f"{self.path}: history is closed")
+        conn = self._conn
+        with self._lock, self._errors("write"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection | None]:
+        with self._lock, self._errors("read"):
+            yield self._conn
+
+    # -- life cycle
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return 0 if conn is None else conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- writing
+
+    def record_session(self, source: str, input: str | None, kind: str | None, duration_s: float | None,
+                       results: Sequence[Mapping], mode: str = "exercise", ended: str = "complete",
+                       started_at: datetime | str | None = None) -> int:
+        """Store a finished session with its results in one transaction; returns its id."""
+        _check_choice("source", source, SOURCES)
+        _check_choice("mode", mode, MODES)
+        _check_choice("ended", ended, ENDINGS, allow_none=True)
+        rows = [_clean_result(r) for r in results]
+        with self._write() as conn:
+            session_id = self._insert_session(conn, source, input, kind, duration_s, mode, ended, started_at)
+            for row in rows:
+                self._insert_result(conn, session_id, row)
+        return session_id
+
+    def record_summary(self, summary: Mapping, source: str = "analyze", mode: str = "exercise",
+                       started_at: datetime | str | None = None) -> int:
+        """Store one ``posecheck analyze`` summary as a complete session."""
+        return self.record_session(source, summary.get("input"), summary.get("kind"),
+                                   _finite(summary.get("duration_s")), results_from_summary(summary),
+                                   mode=mode, ended="complete", started_at=started_at)
+
+    def begin_session(self, source: str = "live", input: str | None = None, kind: str | None = None,
+                      mode: str = "exercise", started_at: datetime | str | None = None) -> int:
+        """Start a session whose results arrive one by one; committed at once.
+
+        Until ``end_session`` its ``ended`` is NULL; if the process dies first
+        the session stays so, with every result added so far.
+        """
+        _check_choice("source", source, SOURCES)
+        _check_choice("mode", mode, MODES)
+        with self._write() as conn:
+            return self._insert_session(conn, source, input, kind, None, mode, None, started_at)
+
+    def add_result(self, session_id: int, result: Mapping | None = None, /, **fields) -> None:
+        """Append one result row (a dict and/or keyword fields) in its own transaction."""
+        row = _clean_result({**(result or {}), **fields})
+        with self._write() as conn:
+            self._require_session(conn, session_id)
+            self._insert_result(conn, session_id, row)
+
+    def end_session(self, session_id: int, ended: str = "complete", duration_s: float | None = None) -> None:
+        """Mark a session finished. Without ``duration_s`` it is the time since it began."""
+        _check_choice("ended", ended, ENDINGS)
+        with self._write() as conn:
+            started_at = self._require_session(conn, session_id)
+            if duration_s is None:
+                elapsed = datetime.now(timezone.utc) - parse_timestamp(started_at)
+                duration_s = max(0.0, elapsed.total_seconds())
+            conn.execute("UPDATE sessions SET ended = ?, duration_s = ? WHERE id = ?",
+                         (ended, _finite(duration_s), session_id))
+
+    @staticmethod
+    def _require_session(conn: sqlite3.Connection, session_id: int) -> str:
+        row = conn.execute("SELECT started_at FROM sessions WHERE id = ?", (int(session_id),)).fetchone()
+        if row is None:
+            raise ValueError(f"no session {session_id} in the history")
+        return row[0]
+
+    @staticmethod
+    def _insert_session(conn, source, input, kind, duration_s, mode, ended, started_at) -> int:
+        cur = conn.execute(
+            "INSERT INTO sessions (started_at, source, input, kind, duration_s, mode, ended, app_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (format_timestamp(started_at), source, None if input is None else str(input),
+             None if kind is None else str(kind), _finite(duration_s), mode, ended, __version__))
+        return int(cur.lastrowid)
+
+    @staticmethod
+    def _insert_result(conn, session_id: int, row: dict) -> None:
+        conn.execute(
+            "INSERT INTO results (session_id, exercise, side, hold_s, target_s, reps, target_reps, "
+            "correct_share, top_fault, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (int(session_id), row["exercise"], row["side"], row["hold_s"], row["target_s"], row["reps"],
+             row["target_reps"], row["correct_share"], row["top_fault"], row["duration_s"]))
+
+    # -- reading
+
+    def count_sessions(self, exercise: str | None = None) -> int:
+        with self._read() as conn:
+            if conn is None:
+                return 0
+            if exercise is None:
+                return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+            return conn.execute(
+                "SELECT COUNT(DISTINCT session_id) FROM results WHERE exercise = ?", (exercise,)).fetchone()[0]
+
+    def sessions(self, limit: int | None = 20, exercise: str | None = None) -> list[SessionRow]:
+        """The latest sessions first, each with its results; ``exercise`` keeps those that did it."""
+        with self._read() as conn:
+            if conn is None:
+                return []
+            where, params = "", []
+            if exercise is not None:
+                where = "WHERE id IN (SELECT session_id FROM results WHERE exercise = ?)"
+                params.append(exercise)
+            sql = (f"SELECT id, started_at, source, input, kind, duration_s, mode, ended, app_version "
+                   f"FROM sessions {where} ORDER BY started_at DESC, id DESC")
+            if limit is not None:
+                sql += " LIMIT ?"
+                params.append(max(0, int(limit)))
+            heads = conn.execute(sql, params).fetchall()
+            if not heads:
+                return []
+            ids = [h[0] for h in heads]
+            by_session: dict[int, list[ResultRow]] = {i: [] for i in ids}
+            marks = ",".join("?" * len(ids))
+            for r in conn.execute(
+                    f"SELECT session_id, exercise, side, hold_s, target_s, reps, target_reps, correct_share, "
+                    f"top_fault, duration_s FROM results WHERE session_id IN ({marks}) ORDER BY id", ids):
+                by_session[r[0]].append(ResultRow(*r[1:]))
+        return [SessionRow(*h, results=tuple(by_session[h[0]])) for h in heads]
+
+    def progress(self, exercise: str | None = None, tz: tzinfo | None = None) -> list[ProgressRow]:
+        """Per day (in ``tz``, default local time) and exercise: correct hold seconds and share correct.
+
+        The share is weighted by each row's judged time; rows without one count
+        equally when no row of that day has one. Oldest day first.
+        """
+        with self._read() as conn:
+            if conn is None:
+                return []
+            sql = ("SELECT s.id, s.started_at, r.exercise, r.hold_s, r.correct_share, r.duration_s "
+                   "FROM results r JOIN sessions s ON s.id = r.session_id")
+            params: list = []
+            if exercise is not None:
+                sql += " WHERE r.exercise = ?"
+                params.append(exercise)
+            rows = conn.execute(sql, params).fetchall()
+        groups: dict[tuple[str, str], dict] = {}
+        for session_id, started_at, ex, hold, share, duration in rows:
+            stamp = parse_timestamp(started_at)
+            day = (stamp.astimezone(tz) if tz is not None else stamp.astimezone()).date().isoformat()
+            g = groups.setdefault((day, ex), {"hold": 0.0, "wsum": 0.0, "w": 0.0, "shares": [], "ids": set()})
+            g["hold"] += hold or 0.0
+            g["ids"].add(session_id)
+            if share is not None:
+                g["shares"].append(share)
+                if duration:
+                    g["wsum"] += share * duration
+                    g["w"] += duration
+        out = []
+        for (day, ex), g in sorted(groups.items()):
+            if g["w"] > 0:
+                share = g["wsum"] / g["w"]
+            elif g["shares"]:
+                share = sum(g["shares"]) / len(g["shares"])
+            else:
+                share = None
+            out.append(ProgressRow(day, ex, round(g["hold"], 3), None if share is None else round(share, 4),
+                                   len(g["ids"])))
+        return out
+
+
+# --------------------------------------------------------------------------- presentation
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence], right: Sequence[bool] | None = None) -> str:
+    """A plain text table: columns padded to their widest cell, numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    right = right or [False] * len(headers)
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 60:
+        return f"{value:.1f} s"
+    minutes, seconds = divmod(int(round(value)), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _local(stamp: str) -> str:
+    return parse_timestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def sessions_table(rows: Sequence[SessionRow]) -> str:
+    body = []
+    for s in rows:
+        exercises: list[str] = []
+        for r in s.results:
+            if r.exercise not in exercises:
+                exercises.append(r.exercise)
+        name = Path(s.input).name if s.input else ""
+        body.append([s.id, _local(s.started_at), s.source, s.mode, s.ended or "unfinished",
+                     _seconds(s.duration_s), _seconds(s.hold_s), ", ".join(exercises), name])
+    return format_table(["id", "started", "source", "mode", "ended", "duration", "correct hold", "exercises",
+                         "input"], body, right=[True, False, False, False, False, True, True, False, False])
+
+
+def progress_table(rows: Sequence[ProgressRow]) -> str:
+    body = [[p.date, p.exercise, _seconds(p.hold_s), _share(p.correct_share), p.sessions] for p in rows]
+    return format_table(["date", "exercise", "correct hold", "share correct", "sessions"], body,
+                        right=[False, False, True, True, True])
+
+
+def plot_progress(rows: Sequence[ProgressRow], out: str | os.PathLike, title: str = "posecheck progress") -> None:
+    """A PNG with one line per exercise over days: correct hold time above, share correct below.
+
+    Uses matplotlib's Agg canvas directly (no pyplot, no display) and writes
+    through a temporary file renamed into place.
+    """
+    from posecheck.io.outputs import atomic_path
+
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise PosecheckError("--plot needs matplotlib (pip install matplotlib)") from None
+    import matplotlib.dates as mdates
+
+    series: dict[str, list[ProgressRow]] = {}
+    for p in rows:
+        series.setdefault(p.exercise, []).append(p)
+    fig = Figure(figsize=(9, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    hold_ax = fig.add_subplot(2, 1, 1)
+    share_ax = fig.add_subplot(2, 1, 2, sharex=hold_ax)
+    for name, points in sorted(series.items()):
+        days = [date.fromisoformat(p.date) for p in points]
+        hold_ax.plot(days, [p.hold_s for p in points], marker="o", label=name)
+        shares = [(d, 100 * p.correct_share) for d, p in zip(days, points) if p.correct_share is not None]
+        share_ax.plot([d for d, _ in shares], [v for _, v in shares], marker="o", label=name)
+    hold_ax.set_ylabel("correct hold (s)")
+    hold_ax.set_title(title)
+    hold_ax.grid(True, alpha=0.3)
+    hold_ax.legend(loc="best", fontsize="small")
+    share_ax.set_ylabel("time correct (%)")
+    share_ax.set_ylim(0, 105)
+    share_ax.grid(True, alpha=0.3)
+    all_days = sorted({date.fromisoformat(p.date) for p in rows})
+    if len(all_days) == 1:  # one day: give the axis some width instead of a degenerate range
+        hold_ax.set_xlim(all_days[0] - timedelta(days=1), all_days[0] + timedelta(days=1))
+    locator = mdates.AutoDateLocator(maxticks=10)
+    share_ax.xaxis.set_major_locator(locator)
+    share_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    fig.tight_layout()
+    with atomic_path(out, suffix=".png") as tmp:
+        fig.savefig(str(tmp), format="png")
+
+
+def run_history_command(history_path: str | None, exercise: str | None, plot: str | None,
+                        limit: int, stream=None) -> int:
+    """What ``posecheck history`` does; the CLI only parses arguments."""
+    from posecheck.io.outputs import check_output_path
+
+    stream = stream or sys.stdout
+    if limit < 1:
+        raise PosecheckError("--limit must be at least 1")
+    path = Path(os.path.expanduser(history_path)) if history_path else default_history_path()
+    if plot:
+        check_output_path(plot, [path])
+        if not str(plot).lower().endswith(".png"):
+            raise PosecheckError(f"{plot}: --plot writes a PNG; name it .png")
+    with History(path, readonly=True) as history:
+        total = history.count_sessions(exercise)
+        if total == 0:
+            what = f" of {exercise}" if exercise else ""
+            stream.write(f"No sessions{what} yet ({path}).\n")
+            return 0
+        listed = history.sessions(limit=limit, exercise=exercise)
+        progress = history.progress(exercise)
+    stream.write(f"Sessions ({len(listed)} latest of {total}; history {path})\n")
+    stream.write(sessions_table(listed) + "\n\n")
+    shown_days = sorted({p.date for p in progress})[-limit:]
+    shown = [p for p in progress if p.date in set(shown_days)]
+    more = f", last {len(shown_days)} days" if len(shown_days) < len({p.date for p in progress}) else ""
+    stream.write(f"Progress per day{more}\n")
+    stream.write(progress_table(shown) + "\n")
+    if plot:
+        plot_progress(progress, plot, title=f"posecheck progress - {exercise}" if exercise else "posecheck progress")
+        stream.write(f"Plot written to {plot}\n")
+    return 0

@@ -1,0 +1,207 @@
+"""What an exercise is: rules as data plus small functions, and the registry.
+
+An exercise module builds one ``Exercise`` and calls ``register`` on it; adding
+a ninth exercise is one new file in this folder (it is imported by
+``posecheck.judge.exercises.__init__``).
+
+A ``Rule`` measures one value (a feature name, ``{side}`` filled in, or a small
+function of the ``Body``) and accepts it in ``[low, high]``; each way of failing
+has its own plain-words cue. ``judge`` turns a Body into an ``Assessment``:
+``uncertain`` when the joints a rule needs cannot be trusted or the camera view
+is wrong, ``incorrect`` with the first failing rule's cue, else ``correct``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from posecheck.errors import PosecheckError
+from posecheck.core.features import Body
+from posecheck.core.landmarks import PoseLandmark
+from posecheck.core.types import Assessment, RuleResult, State
+
+Measure = Callable[[Body, str], float]
+
+MIN_VISIBILITY = 0.5
+
+
+@functools.lru_cache(maxsize=None)
+def _landmark_indices(names: tuple[str, ...], side: str) -> tuple[int, ...]:
+    return tuple(int(PoseLandmark[name.format(side=side.upper())]) for name in names)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    measure: str | Measure  # a feature name (may contain "{side}") or a function
+    low: float
+    high: float
+    cue_low: str  # said when the value is below ``low``
+    cue_high: str  # said when the value is above ``high``
+    landmarks: tuple[str, ...]  # landmark names it needs, e.g. "{side}_HIP"
+    joint: str | None = None  # landmark where the overlay draws it
+    unit: str = "deg"
+    # A gate rule says whether the person is in the starting position at all
+    # (lying, on all fours...); exercise recognition leans on gates.
+    gate: bool = False
+    # Judged on stills only: in a video of a repeated movement (cat-cow) the body
+    # passes through this rule's failing range on every rep, so it must not stop
+    # the clock there; a photo, though, must show one end of the movement.
+    stills_only: bool = False
+
+    def value(self, body: Body, side: str) -> float:
+        if callable(self.measure):
+            return float(self.measure(body, side))
+        return float(body.features.get(self.measure.format(side=side), math.nan))
+
+    def landmark_indices(self, side: str) -> tuple[int, ...]:
+        return _landmark_indices(self.landmarks, side)
+
+    def joint_index(self, side: str) -> int | None:
+        if self.joint is None:
+            return None
+        return _landmark_indices((self.joint,), side)[0]
+
+
+@dataclass(frozen=True)
+class Goal:
+    kind: str  # "hold" or "reps"
+    target: float  # seconds per side for holds, count for reps
+
+    @property
+    def target_s(self) -> float | None:
+        return self.target if self.kind == "hold" else None
+
+
+@dataclass(frozen=True)
+class RepSignal:
+    """A signal that swings between two ends (e.g. cat and cow) with hysteresis bands."""
+
+    measure: Measure
+    high_enter: float  # value above which the "high" end (e.g. cat) is reached
+    high_exit: float
+    low_enter: float  # value below which the "low" end (e.g. cow) is reached
+    low_exit: float
+    high_name: str = "high"
+    low_name: str = "low"
+
+
+def near_side(body: Body) -> str:
+    return body.near_side
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    instructions: str
+    view: str  # the camera view it needs: "side", "front", ...
+    rules: tuple[Rule, ...]
+    goal: Goal
+    sides: tuple[str, ...] = ()  # ("left", "right") when it is done on both sides
+    # The side whose landmarks the rules read: the working side for sided
+    # exercises, the camera's near side for side views.
+    choose_side: Callable[[Body], str] = near_side
+    view_ok: Callable[[Body], bool] | None = None
+    view_cue: str = "Turn so the camera sees you from the side"
+    rep_signal: RepSignal | None = None
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_sides(self) -> bool:
+        return bool(self.sides)
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise PosecheckError(
+            f"exercise {self.id} has no rule {name!r} (rules: {', '.join(r.name for r in self.rules)})")
+
+    def with_rule_range(self, name: str, low: float | None = None, high: float | None = None) -> "Exercise":
+        rules = tuple(
+            replace(r, low=r.low if low is None else low, high=r.high if high is None else high)
+            if r.name == name else r
+            for r in self.rules)
+        self.rule(name)
+        return replace(self, rules=rules)
+
+    def with_goal(self, target: float) -> "Exercise":
+        return replace(self, goal=replace(self.goal, target=target))
+
+
+FRAMING_CUE = "Move back so your whole body is in view"
+
+
+def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True) -> tuple[RuleResult, ...]:
+    results = []
+    for rule in exercise.rules:
+        if rule.stills_only and not still:
+            continue
+        indices = rule.landmark_indices(side)
+        value = rule.value(body, side)
+        trusted = math.isfinite(value) and all(body.trusted(i, MIN_VISIBILITY) for i in indices)
+        if not trusted:
+            ok = None
+            cue = FRAMING_CUE if not all(body.in_frame[i] for i in indices) else exercise.view_cue
+        elif value < rule.low:
+            ok, cue = False, rule.cue_low
+        elif value > rule.high:
+            ok, cue = False, rule.cue_high
+        else:
+            ok, cue = True, ""
+        results.append(RuleResult(name=rule.name, ok=ok, value=value, low=rule.low, high=rule.high,
+                                  cue=cue, joint=rule.joint_index(side)))
+    return tuple(results)
+
+
+def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessment:
+    """The raw (undebounced) judgement of one frame; ``still=False`` for frames of a video."""
+    if body is None:
+        return Assessment(state=State.NO_PERSON, cue="Step into the camera's view")
+    side = exercise.choose_side(body)
+    reported_side = side if exercise.has_sides else None
+    results = evaluate_rules(exercise, body, side, still)
+    if exercise.view_ok is not None and not exercise.view_ok(body):
+        return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
+                          side=reported_side)
+    # Gates first: if the person is not in the starting position, that is the cue.
+    ordered = sorted(results, key=lambda r: not exercise.rule(r.name).gate)
+    for result in ordered:
+        if result.ok is None:
+            return Assessment(state=State.UNCERTAIN, results=results, cue=result.cue,
+                              side=reported_side)
+    for result in ordered:
+        if result.ok is False:
+            return Assessment(state=State.INCORRECT, results=results, cue=result.cue,
+                              side=reported_side)
+    return Assessment(state=State.CORRECT, results=results, cue="", side=reported_side)
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    if exercise.id in _REGISTRY:
+        raise ValueError(f"exercise {exercise.id} registered twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def registry() -> dict[str, Exercise]:
+    return dict(_REGISTRY)
+
+
+def get_exercise(name: str) -> Exercise:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        valid = ", ".join(_REGISTRY)
+        raise PosecheckError(f"unknown exercise {name!r} (valid: {valid})") from None

@@ -1,0 +1,159 @@
+"""Cat-cow: on hands and knees, alternately round the back up (cat) and let the belly sink (cow).
+
+Seen from the side; the rules read the side that faces the camera. The 33
+landmarks have no points on the spine, so the back's curve is read from the
+head: the angle of the shoulder->nose direction against the hip->shoulder line
+(the line of the back). In a neutral tabletop the head hangs a little below that
+line; in cat it drops far below it (the back rounds up and the chin tucks), in
+cow it lifts above it (the belly sinks and the gaze goes forward and up). A
+frame is correct at either end, not in between; a rep is one full cat -> cow
+cycle, counted with hysteresis on the same angle.
+
+The quadruped base is checked by gates (wrists under the shoulders, knees under
+the hips, knees bent on the floor, back roughly level): cycles done sitting back
+on the heels fail a gate and are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posecheck.core import geometry as g
+from posecheck.core.features import Body, lm
+from posecheck.core.landmarks import PoseLandmark as L
+from posecheck.judge.exercises.base import Exercise, Goal, RepSignal, Rule, register
+
+# Head angle (deg) against the line of the back in a relaxed tabletop, and how far
+# from it a frame must be to count as cat (below) or cow (above).
+NEUTRAL_HEAD_DEG = -15.0
+CURVE_MIN_DEG = 15.0
+CAT_HEAD_DEG = NEUTRAL_HEAD_DEG - CURVE_MIN_DEG  # -30: head dropped at least this far
+COW_HEAD_DEG = NEUTRAL_HEAD_DEG + CURVE_MIN_DEG  # 0: head lifted at least to the line
+
+
+def head_tilt(body: Body, side: str) -> float:
+    """Signed angle (deg) of shoulder->nose against the hip->shoulder line.
+
+    Positive: the head is lifted above the line of the back (cow); negative:
+    dropped below it (cat). "Above" is the side of the line away from the floor
+    (smaller image y), so it does not matter which way the person faces.
+    Continuous from about -180 (head hanging back toward the knees) to +180.
+    """
+    shoulder = body.px[lm(side, "SHOULDER")]
+    hip = body.px[lm(side, "HIP")]
+    nose = body.px[L.NOSE]
+    back = shoulder - hip
+    length = float(np.hypot(*back))
+    if not (np.all(np.isfinite(back)) and np.all(np.isfinite(nose))) or length < 1e-6:
+        return math.nan
+    u = back / length
+    up = np.array([u[1], -u[0]])
+    if up[1] > 0:  # make the normal point up in the image
+        up = -up
+    v = nose - shoulder
+    return math.degrees(math.atan2(float(v @ up), float(v @ u)))
+
+
+def back_curve(body: Body, side: str) -> float:
+    """How far the head is from its neutral tabletop angle, either way (deg)."""
+    return abs(head_tilt(body, side) - NEUTRAL_HEAD_DEG)
+
+
+def cat_signal(body: Body, side: str) -> float:
+    """The rep signal: high in cat (head dropped), low in cow (head lifted)."""
+    return -head_tilt(body, side)
+
+
+def arm_from_vertical(body: Body, side: str) -> float:
+    """Shoulder->wrist direction away from straight down (deg): 0 = wrist under the shoulder."""
+    return 180.0 - g.inclination_from_vertical(body.px[lm(side, "SHOULDER")], body.px[lm(side, "WRIST")])
+
+
+def thigh_from_vertical(body: Body, side: str) -> float:
+    """Hip->knee direction away from straight down (deg): 0 = knee under the hip."""
+    return 180.0 - g.inclination_from_vertical(body.px[lm(side, "HIP")], body.px[lm(side, "KNEE")])
+
+
+def _side_view(body: Body) -> bool:
+    # On all fours seen from the side the two shoulders overlap in the image.
+    ratio = body.features["shoulder_width_ratio"]
+    return not ratio == ratio or ratio < 0.6  # NaN: let the rules' trust checks decide
+
+
+CAT_COW = register(Exercise(
+    id="cat_cow",
+    title="Cat-cow",
+    instructions=("On hands and knees, wrists under shoulders and knees under hips. Round your back up "
+                  "and drop your head (cat), then let your belly sink and lift your head (cow). Repeat slowly."),
+    view="side",
+    goal=Goal("reps", 10),
+    view_ok=_side_view,
+    view_cue="Turn so the camera sees you from the side",
+    rep_signal=RepSignal(
+        measure=cat_signal,
+        high_enter=-CAT_HEAD_DEG, high_exit=-NEUTRAL_HEAD_DEG,
+        low_enter=-COW_HEAD_DEG, low_exit=-NEUTRAL_HEAD_DEG,
+        high_name="cat", low_name="cow",
+    ),
+    description="A rep is a full cat -> cow cycle; cycles done out of the all-fours position do not count.",
+    rules=(
+        Rule(
+            name="knees_under_hips",
+            description="hip->knee direction from straight down: thighs vertical, not sitting back on the heels",
+            measure=thigh_from_vertical,
+            low=0.0, high=30.0,
+            cue_low="", cue_high="Bring your hips over your knees, don't sit back on your heels",
+            landmarks=("{side}_HIP", "{side}_KNEE"),
+            joint="{side}_KNEE",
+            gate=True,
+        ),
+        Rule(
+            name="hands_under_shoulders",
+            description="shoulder->wrist direction from straight down: arms vertical, wrists under the shoulders",
+            measure=arm_from_vertical,
+            low=0.0, high=30.0,
+            cue_low="", cue_high="Place your hands right under your shoulders",
+            landmarks=("{side}_SHOULDER", "{side}_WRIST"),
+            joint="{side}_WRIST",
+            gate=True,
+        ),
+        Rule(
+            name="kneeling",
+            description="hip-knee-ankle angle: kneeling, shins on the floor (knees bent about 90 degrees)",
+            measure="knee_angle_{side}",
+            low=50.0, high=135.0,
+            cue_low="Come up onto your hands and knees",
+            cue_high="Put your knees down on the floor",
+            landmarks=("{side}_HIP", "{side}_KNEE", "{side}_ANKLE"),
+            joint="{side}_KNEE",
+            gate=True,
+        ),
+        Rule(
+            name="back_level",
+            description="shoulder-hip line from horizontal: the back is roughly level on all fours",
+            measure="trunk_from_horizontal",
+            low=0.0, high=30.0,
+            cue_low="", cue_high="Get down on all fours with your back level",
+            landmarks=("{side}_SHOULDER", "{side}_HIP"),
+            joint="{side}_HIP",
+            gate=True,
+        ),
+        Rule(
+            name="back_curve",
+            description=(f"head angle against the line of the back, away from its neutral {NEUTRAL_HEAD_DEG:.0f} deg: "
+                         f"cat (head dropped to {CAT_HEAD_DEG:.0f} or lower) or cow (head lifted to "
+                         f"{COW_HEAD_DEG:.0f} or higher)"),
+            measure=back_curve,
+            low=CURVE_MIN_DEG, high=180.0,
+            cue_low="Move further: round your back up and drop your head, or let your belly sink and look up",
+            cue_high="",
+            landmarks=("NOSE", "{side}_SHOULDER", "{side}_HIP"),
+            joint="{side}_SHOULDER",
+            # In a video the back passes through neutral on every rep: the clock
+            # runs while the quadruped form holds; the reps count the movement.
+            stills_only=True,
+        ),
+    ),
+))

@@ -1,0 +1,216 @@
+"""Cobra: lying face down, palms beside the shoulders, the upper body lifted.
+
+Seen from the side; every rule reads the camera's near side. The chest lifts
+off the floor (the hip-shoulder line rises above the horizontal) while the
+pelvis and legs stay on the floor: the hip is hardly higher than the ankle.
+That is what tells a cobra from an upward dog, whose thighs leave the floor.
+
+Ranges come from the real photos and clips: cobras lift the trunk 14-85 deg
+(yoga cobras with locked arms are steep; a back-care cobra is 25-50), the
+ankle-hip line rises at most ~10 deg, the thigh at most ~22, the shin ~5. Upward
+dogs overlap these on many photos (their hips are only slightly higher), so some
+are still accepted. Resting on the forearms (sphinx, or the low start of a cobra)
+puts the forearm near horizontal; on the palms it stays within ~65 deg of vertical.
+"""
+
+from __future__ import annotations
+
+import math
+
+from posecheck.core import geometry as g
+from posecheck.core.features import Body, lm
+from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+
+
+def _rise(body: Body, side: str, low: str, high: str) -> float:
+    """Degrees the line from joint ``low`` to joint ``high`` rises above the horizontal."""
+    return g.rise_from_horizontal(body.point(lm(side, low)), body.point(lm(side, high)))
+
+
+def chest_lift(body: Body, side: str) -> float:
+    """How far the trunk (hip to shoulder) rises above the horizontal, in degrees."""
+    return _rise(body, side, "HIP", "SHOULDER")
+
+
+def hip_rise(body: Body, side: str) -> float:
+    """How far the leg line (ankle to hip) rises above the horizontal, in degrees.
+
+    0-10 with the pelvis on the floor (the hip joint sits a little above the
+    ankle); 15 and more when the hips are lifted as in an upward dog or a plank.
+    """
+    return _rise(body, side, "ANKLE", "HIP")
+
+
+def thigh_rise(body: Body, side: str) -> float:
+    """How far the thigh (knee to hip) rises above the horizontal, in degrees: up to ~22 in a
+    cobra (the hip joint sits above the floor), 30 and more with the hips up on bent knees."""
+    return _rise(body, side, "KNEE", "HIP")
+
+
+def knee_rise(body: Body, side: str) -> float:
+    """How far the shin (ankle to knee) rises above the horizontal, in degrees: about 0 with the
+    knee on the floor, more when the thighs lift (upward dog)."""
+    return _rise(body, side, "ANKLE", "KNEE")
+
+
+def forearm_from_vertical(body: Body, side: str) -> float:
+    """Forearm (wrist to elbow) against the vertical: small on the palms, ~90 on the forearms (sphinx)."""
+    return g.inclination_from_vertical(body.point(lm(side, "WRIST")), body.point(lm(side, "ELBOW")))
+
+
+def facing(body: Body, side: str) -> float:
+    """+1 when the image x-axis points from the hips toward the head, -1 the other way."""
+    shoulder_x = body.point(lm(side, "SHOULDER"))[0]
+    hip_x = body.point(lm(side, "HIP"))[0]
+    return 1.0 if shoulder_x >= hip_x else -1.0
+
+
+def legs_behind(body: Body, side: str) -> float:
+    """Where the feet are along the body, seen from the side: +1 straight behind the hips
+    (lying prone with the trunk toward the head), -1 in front (sitting with the legs out)."""
+    h, a = body.point(lm(side, "HIP")), body.point(lm(side, "ANKLE"))
+    s = body.point(lm(side, "SHOULDER"))
+    dx, dy = a[0] - h[0], a[1] - h[1]
+    length = math.hypot(dx, dy)
+    if not math.isfinite(length) or length == 0 or not math.isfinite(s[0]):
+        return math.nan
+    toward_head = 1.0 if s[0] >= h[0] else -1.0
+    return -toward_head * dx / length
+
+
+def neck_extension(body: Body, side: str) -> float:
+    """Angle of the neck (shoulder to ear) against the trunk line (hip to shoulder), in degrees.
+
+    0 with the head in line with the trunk; positive when the head tilts back.
+    Looking forward in a cobra it is 20-40.
+    """
+    h, s = body.point(lm(side, "HIP")), body.point(lm(side, "SHOULDER"))
+    e = body.point(lm(side, "EAR"))
+    ux, uy = s[0] - h[0], s[1] - h[1]
+    vx, vy = e[0] - s[0], e[1] - s[1]
+    angle = math.degrees(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy))
+    if not math.isfinite(angle):
+        return math.nan
+    # With the head toward +x a backward tilt turns the neck counter-clockwise on
+    # screen, which is a negative angle in image coordinates (y down).
+    return -angle if facing(body, side) > 0 else angle
+
+
+def side_view(body: Body) -> bool:
+    """Seen from the side the shoulders overlap; seen from the front they spread apart."""
+    ratio = body.features["shoulder_width_ratio"]
+    return not ratio == ratio or ratio < 0.8
+
+
+COBRA = register(Exercise(
+    id="cobra",
+    title="Cobra",
+    instructions=("Lie on your stomach, palms beside your shoulders. Press gently to lift your chest, "
+                  "keep your hips on the floor, elbows close to your body, and look forward."),
+    view="side",
+    goal=Goal("hold", 20.0),
+    view_ok=side_view,
+    view_cue="Turn so the camera sees you from the side",
+    description="Prone back extension seen from the side: chest up, pelvis down.",
+    rules=(
+        Rule(
+            name="prone",
+            description="lying face down: the feet are behind the hips, away from the head "
+                        "(+1 straight behind, -1 in front)",
+            measure=legs_behind,
+            low=0.5, high=1.0,
+            cue_low="Lie on your stomach with your legs straight behind you", cue_high="",
+            landmarks=("{side}_SHOULDER", "{side}_HIP", "{side}_ANKLE"),
+            unit="",
+            gate=True,
+        ),
+        Rule(
+            name="legs_down",
+            description="the legs lie along the floor (ankle-hip line rise, degrees)",
+            measure=hip_rise,
+            low=-25.0, high=30.0,
+            cue_low="Lie on your stomach with your legs straight behind you",
+            cue_high="Lie on your stomach with your legs straight behind you",
+            landmarks=("{side}_HIP", "{side}_ANKLE"),
+            gate=True,
+        ),
+        Rule(
+            name="legs_straight",
+            description="the legs stretch out behind (hip-knee-ankle angle of the near leg)",
+            measure="knee_angle_{side}",
+            low=120.0, high=180.0,
+            cue_low="Stretch your legs out straight behind you", cue_high="",
+            landmarks=("{side}_HIP", "{side}_KNEE", "{side}_ANKLE"),
+            joint="{side}_KNEE",
+            gate=True,
+        ),
+        Rule(
+            name="chest_lift",
+            description="the trunk rises above the horizontal (hip-shoulder line, degrees)",
+            measure=chest_lift,
+            low=12.0, high=88.0,
+            cue_low="Press through your hands to lift your chest",
+            cue_high="Lower your chest a little",
+            landmarks=("{side}_SHOULDER", "{side}_HIP"),
+            joint="{side}_SHOULDER",
+        ),
+        Rule(
+            name="pelvis_down",
+            description="the hips stay on the floor: the ankle-hip line rises little (degrees)",
+            measure=hip_rise,
+            low=-25.0, high=10.5,
+            cue_low="", cue_high="Keep your hips on the floor",
+            landmarks=("{side}_HIP", "{side}_ANKLE"),
+            joint="{side}_HIP",
+        ),
+        Rule(
+            name="thighs_down",
+            description="the thighs rest on the floor (knee-hip line rise, degrees)",
+            measure=thigh_rise,
+            low=-60.0, high=25.0,
+            cue_low="Stretch your legs out straight behind you", cue_high="Keep your hips on the floor",
+            landmarks=("{side}_HIP", "{side}_KNEE"),
+            joint="{side}_HIP",
+        ),
+        Rule(
+            name="knees_down",
+            description="the thighs and knees stay on the floor (ankle-knee line rise, degrees)",
+            measure=knee_rise,
+            low=-60.0, high=5.5,
+            cue_low="Stretch your legs out straight behind you",
+            cue_high="Keep your thighs and knees on the floor",
+            landmarks=("{side}_KNEE", "{side}_ANKLE"),
+            joint="{side}_KNEE",
+        ),
+        Rule(
+            name="on_palms",
+            description="forearm against the vertical: pressing on the palms, not resting on the forearms",
+            measure=forearm_from_vertical,
+            low=0.0, high=68.0,
+            cue_low="", cue_high="Press up on your palms, not your forearms",
+            landmarks=("{side}_ELBOW", "{side}_WRIST"),
+            joint="{side}_ELBOW",
+        ),
+        Rule(
+            name="head",
+            description="neck against the trunk line (degrees, positive tilted back): looking forward, "
+                        "not cranked back",
+            measure=neck_extension,
+            low=-30.0, high=60.0,
+            cue_low="Lift your head and look forward",
+            cue_high="Don't crank your head back: look forward",
+            landmarks=("{side}_HIP", "{side}_SHOULDER", "{side}_EAR"),
+            joint="{side}_EAR",
+        ),
+        Rule(
+            name="hands_placed",
+            description="upper arm against the trunk (hip-shoulder-elbow angle): palms beside the "
+                        "shoulders, elbows close to the body, not reaching forward",
+            measure="shoulder_angle_{side}",
+            low=0.0, high=95.0,
+            cue_low="", cue_high="Place your palms beside your shoulders, elbows close to your body",
+            landmarks=("{side}_SHOULDER", "{side}_ELBOW", "{side}_HIP"),
+            joint="{side}_ELBOW",
+        ),
+    ),
+))

@@ -1,0 +1,152 @@
+"""One exercise judged over a stream of poses: smoothing -> features -> rules -> trackers.
+
+``ExerciseSession.step(t, pose)`` takes the estimator's output for one frame and
+returns a ``FrameResult``; ``summary()`` gives the figures for the JSON output.
+No OpenCV or MediaPipe here: tests drive it with synthetic poses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from posecheck.judge.exercises import Exercise, judge
+from posecheck.core.features import compute_features
+from posecheck.core.smoothing import PoseSmoother
+from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
+from posecheck.core.types import Assessment, FrameResult, Pose, State
+
+
+@dataclass
+class FaultTally:
+    rule: str
+    cue: str
+    seconds: float = 0.0
+    first_s: float = 0.0
+
+
+@dataclass
+class Segment:
+    start_s: float
+    end_s: float
+    state: State
+    side: str | None
+
+    def as_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "state": self.state.value, "side": self.side}
+
+
+@dataclass
+class ExerciseSession:
+    exercise: Exercise
+    smooth: bool = True
+    dwell_s: float = 0.3
+    grace_s: float = 0.5
+    cue_interval_s: float = 1.0
+
+    frames: int = 0
+    person_frames: int = 0
+    first_t: float | None = None
+    last_t: float | None = None
+    segments: list[Segment] = field(default_factory=list)
+    faults: dict[str, FaultTally] = field(default_factory=dict)
+    state_seconds: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.smoother = PoseSmoother() if self.smooth else None
+        self.holds = HoldTracker(dwell_s=self.dwell_s, grace_s=self.grace_s)
+        signal = self.exercise.rep_signal
+        self.reps = RepCounter(signal.high_enter, signal.low_enter) if signal else None
+        self.cues = CueThrottle(self.cue_interval_s)
+        self._prev: tuple[float, Assessment] | None = None
+
+    def _tally(self, t: float) -> None:
+        """Account the interval since the previous frame to that frame's raw judgement."""
+        if self._prev is None:
+            return
+        t0, assessment = self._prev
+        dt = t - t0
+        if dt <= 0:
+            return
+        self.state_seconds[assessment.state] += dt
+        if assessment.state is State.INCORRECT:
+            failing = next((r for r in assessment.results if r.ok is False), None)
+            if failing is not None:
+                tally = self.faults.setdefault(failing.name, FaultTally(failing.name, failing.cue, first_s=t0))
+                tally.seconds += dt
+
+    def _extend_segments(self, t: float, state: State, side: str | None) -> None:
+        if self.segments and self.segments[-1].state is state and self.segments[-1].side == side:
+            self.segments[-1].end_s = t
+        else:
+            if self.segments:
+                self.segments[-1].end_s = t
+            self.segments.append(Segment(t, t, state, side))
+
+    def step(self, t: float, pose: Pose | None) -> FrameResult:
+        if self.first_t is None:
+            self.first_t = t
+        self._tally(t)
+        self.frames += 1
+        self.last_t = t
+        if pose is not None:
+            self.person_frames += 1
+        smoothed = self.smoother(pose) if self.smoother else pose
+        if smoothed is None and self.smoother:
+            self.smoother.reset()
+        body = compute_features(smoothed) if smoothed is not None else None
+        assessment = judge(self.exercise, body, still=not self.smooth)
+        state = self.holds.update(t, assessment.state, assessment.side)
+        if self.reps is not None and body is not None:
+            side = self.exercise.choose_side(body)
+            # Leaving the position (a gate fails) breaks the cycle; a frame that
+            # cannot be judged (uncertain) only carries no information.
+            out_of_position = any(r.ok is False and self.exercise.rule(r.name).gate
+                                  for r in assessment.results)
+            value = (float("nan") if assessment.state is State.UNCERTAIN
+                     else self.exercise.rep_signal.measure(body, side))
+            self.reps.update(value, valid=not out_of_position)
+        cue = self.cues.update(t, "" if state is State.CORRECT else assessment.cue)
+        shown_side = assessment.side if assessment.side else None
+        self._extend_segments(t, state, shown_side)
+        self._prev = (t, assessment)
+        return FrameResult(
+            index=self.frames - 1, timestamp_s=t, pose=smoothed,
+            features=body.features if body is not None else {},
+            assessment=assessment, state=state, cue=cue, side=shown_side,
+            hold_s=self.holds.total_s, side_hold_s=dict(self.holds.per_side),
+            reps=self.reps.reps if self.reps is not None else None,
+            exercise=self.exercise.id)
+
+    def finish(self, end_t: float | None = None) -> None:
+        if end_t is None:
+            end_t = self.last_t if self.last_t is not None else 0.0
+        self._tally(end_t)
+        self._prev = None
+        self.holds.finish(end_t)
+        if self.segments:
+            self.segments[-1].end_s = end_t
+        self.last_t = end_t
+
+    def summary(self) -> dict:
+        ex = self.exercise
+        out: dict = {
+            "exercise": ex.id,
+            "hold_s": round(self.holds.total_s, 3),
+            "target_s": ex.goal.target_s,
+            "reps": self.reps.reps if self.reps is not None else None,
+        }
+        if ex.goal.kind == "reps":
+            out["target_reps"] = int(ex.goal.target)
+        if ex.has_sides:
+            out["sides"] = {s: round(self.holds.per_side.get(s, 0.0), 3) for s in ex.sides}
+        out["holds"] = [
+            {"start_s": round(h.start_s, 3), "end_s": round(h.end_s, 3), "side": h.side,
+             "seconds": round(h.seconds, 3)} for h in self.holds.holds]
+        out["segments"] = [s.as_dict() for s in self.segments]
+        out["faults"] = [
+            {"rule": f.rule, "cue": f.cue, "seconds": round(f.seconds, 3), "first_s": round(f.first_s, 3)}
+            for f in sorted(self.faults.values(), key=lambda f: -f.seconds)]
+        out["state_seconds"] = {s.value: round(self.state_seconds.get(s, 0.0), 3) for s in State}
+        return out
