@@ -51,7 +51,7 @@ CHILD_TIMEOUT_S = 1800
 
 def default_clip() -> Path:
     """The shipped sample ``samples/bridge.mp4`` beside the package."""
-    return Path(__file__).resolve().parent.parent / "samples" / "bridge.mp4"
+    return Path(__file__).resolve().parents[2] / "samples" / "bridge.mp4"
 
 
 def cpu_count() -> int:

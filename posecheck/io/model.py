@@ -14,15 +14,15 @@ MODEL_SHA256 = "09249acb34a51781d895ab52ac6b28dd9904063840fb59ca942810fa8e810751
 
 
 def _candidates() -> list[Path]:
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # posecheck/
     found = []
     env = os.environ.get("POSECHECK_MODEL")
     if env:
         found.append(Path(env))
     # Installed non-editable: the wheel carries the model inside the package.
-    found.append(here / "models" / MODEL_FILENAME)
+    found.append(package / "models" / MODEL_FILENAME)
     # Editable install or a source checkout: models/ beside the package.
-    found.append(here.parent / "models" / MODEL_FILENAME)
+    found.append(package.parent / "models" / MODEL_FILENAME)
     return found
 
 
