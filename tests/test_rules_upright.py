@@ -187,7 +187,7 @@ def test_cat_cow_rep_counter_counts_full_cycles():
         script += [(1.0, CAT), (0.5, CAT), (1.0, COW), (0.5, COW)]
     script += [(1.0, TABLETOP)]
     session, counts = _run_cat_cow(script)
-    assert session.summary()["reps"] == 4
+    assert session.summary().reps == 4
     assert counts == sorted(counts)  # never decreases
     # The first rep is counted on reaching cow after the first cat, not before.
     first = counts.index(1)
@@ -198,7 +198,7 @@ def test_cat_cow_half_cycles_and_neutral_wobbles_do_not_count():
     # Cat, back to neutral, cat again, then cow: one rep only.
     script = [(1.0, TABLETOP), (1.0, CAT), (1.0, TABLETOP), (1.0, CAT), (1.0, COW), (1.0, TABLETOP)]
     session, _ = _run_cat_cow(script)
-    assert session.summary()["reps"] == 1
+    assert session.summary().reps == 1
 
 
 def test_cat_cow_cycles_sitting_back_do_not_count():
@@ -208,7 +208,7 @@ def test_cat_cow_cycles_sitting_back_do_not_count():
         script += [(1.0, cow_back), (1.0, cat_back)]
     script += [(1.0, cow_back), (1.0, TABLETOP), (1.0, CAT), (1.0, COW)]
     session, _ = _run_cat_cow(script)
-    assert session.summary()["reps"] == 1  # only the last cycle, back on all fours
+    assert session.summary().reps == 1  # only the last cycle, back on all fours
 
 
 # ---------------------------------------------------------------- forward_bend

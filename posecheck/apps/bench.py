@@ -192,14 +192,15 @@ def child_analyze(spec: dict) -> dict:
     finally:
         if out_dir is not None:
             shutil.rmtree(out_dir, ignore_errors=True)
-    frames = int(analysis.summary.get("decoded_frames", len(analysis.frames)))
+    decoded = analysis.summary.decoded_frames
+    frames = int(decoded if decoded is not None else len(analysis.frames))
     start = _Clock.ready if _Clock.ready is not None else t0
     seconds = t1 - start
     cpu = c1 - (_Clock.ready_cpu if _Clock.ready_cpu is not None else 0.0)
     return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "load_s": _Clock.load_s,
             "cpu_ms": 1000 * cpu / frames,
             "total_s": t1 - t0, "judged_frames": len(analysis.frames),
-            "person_frames": analysis.summary.get("person_frames")}
+            "person_frames": analysis.summary.person_frames}
 
 
 LIVE_LEAD_IN_S = 2.0
@@ -383,7 +384,7 @@ def batch_one(clip: str, exercise: str, model: str | None) -> int:
     from posecheck.run.pipeline import AnalyzeOptions, analyze_file
 
     analysis = analyze_file(clip, exercise, AnalyzeOptions(model=model, progress=False))
-    return int(analysis.summary.get("decoded_frames", 0))
+    return int(analysis.summary.decoded_frames or 0)
 
 
 def child_batch(spec: dict) -> dict:

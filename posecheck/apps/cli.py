@@ -17,24 +17,20 @@ from posecheck.errors import PosecheckError
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.config import load_settings
     from posecheck.io.outputs import atomic_path, check_output_path, csv_text, json_line
+    from posecheck.io.sources import check_input, kind_of
     from posecheck.run.pipeline import AUTO, AnalyzeOptions, analyze_file
-    from posecheck.io.sources import kind_of
 
     settings = load_settings(args.config)
     if args.exercise != AUTO:
         settings.exercise(args.exercise)
-    for path in args.inputs:
-        kind_of(path)
-        if not Path(path).exists():
-            raise PosecheckError(f"{path}: no such file")
+    for path in args.inputs:  # every input before the first is analysed
+        check_input(path)
     for out in (args.json, args.csv):
         if out and out != "-":
             check_output_path(out, args.inputs)
     if args.csv and len(args.inputs) > 1:
         raise PosecheckError("--csv takes one input at a time")
-    if args.fps is not None and args.fps <= 0:
-        raise PosecheckError(f"--fps must be above 0, got {args.fps:g}")
-    options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps,
+    options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps,  # checks --fps
                              pose_cache=args.pose_cache)
 
     lines = []
@@ -49,7 +45,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                 analysis = analyze_file(path, args.exercise, options, image_estimator=image_estimator,
                                         sink=sink)
                 analyses.append(analysis)
-                lines.append(json_line(analysis.summary))
+                lines.append(json_line(analysis.summary.to_json()))
         finally:
             if image_estimator is not None:
                 image_estimator.close()
@@ -58,8 +54,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
         with History(args.history) as history:
             for analysis in analyses:
-                if analysis.summary.get("exercise"):
-                    history.record_summary(analysis.summary, source="analyze")
+                if analysis.summary.exercise:
+                    history.record_summary(analysis.summary.to_json(), source="analyze")
     text = "\n".join(lines) + "\n"
     if args.json and args.json != "-":
         with atomic_path(args.json) as tmp:
@@ -98,11 +94,11 @@ def _video_sink(args: argparse.Namespace, settings):
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from posecheck.apps.report import build_report
+    from posecheck.run.pipeline import check_sample_fps
 
     if args.jobs is not None and args.jobs < 1:
         raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
-    if args.fps is not None and args.fps <= 0:
-        raise PosecheckError(f"--fps must be above 0, got {args.fps:g}")
+    check_sample_fps(args.fps)
     reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
                            config=args.config, sample_fps=args.fps)
     failed = [r for r in reports if r.error]

@@ -27,6 +27,7 @@ from posecheck.core.features import compute_features
 from posecheck.io.posecache import PoseTrack, cached_track, prefetch_tracks
 from posecheck.judge.recognize import recognize_pose
 from posecheck.judge.session import ExerciseSession
+from posecheck.judge.summary import ExerciseFigures
 from posecheck.core.types import State
 
 OTHER = "other"
@@ -59,17 +60,14 @@ def _manifest_in(folder_or_csv: str | os.PathLike, names: tuple[str, ...]) -> Pa
     return path
 
 
-def judge_track(track: PoseTrack, exercise_id: str) -> dict:
-    """Run one exercise's session over a cached pose track; returns the summary."""
+def judge_track(track: PoseTrack, exercise_id: str) -> ExerciseFigures:
+    """Run one exercise's session over a cached pose track; returns what it measured."""
     session = ExerciseSession(get_exercise(exercise_id))
     for i in range(len(track)):
         session.step(float(track.timestamps[i]), track.pose(i))
     period = 1.0 / track.fps if track.fps else 0.0
-    end = float(track.timestamps[-1]) + period if len(track) else 0.0
-    session.finish(end)
-    summary = session.summary()
-    summary["duration_s"] = end - (float(track.timestamps[0]) if len(track) else 0.0)
-    return summary
+    session.finish(float(track.timestamps[-1]) + period if len(track) else 0.0)
+    return session.summary()
 
 
 @dataclass
@@ -170,31 +168,31 @@ def evaluate_clips(labels: str | os.PathLike, model: str | None = None, progress
         entry: dict = {"file": row["file"], "exercise": label, "frames": len(track),
                        "person_frames": int(sum(track.pose(i) is not None for i in range(len(track))))}
         if label != OTHER:
-            summary = judge_track(track, label)
-            judged = [(h["start_s"], h["end_s"]) for h in summary["holds"]]
+            figures = judge_track(track, label)
+            judged = [(h.start_s, h.end_s) for h in figures.holds]
             labelled_total = sum(b - a for a, b in labelled)
             tolerance = max(1.5, 0.15 * labelled_total)
             entry.update({
                 "labelled_s": round(labelled_total, 3),
-                "judged_s": summary["hold_s"],
-                "error_s": round(summary["hold_s"] - labelled_total, 3),
+                "judged_s": figures.hold_s,
+                "error_s": round(figures.hold_s - labelled_total, 3),
                 "tolerance_s": round(tolerance, 3),
-                "within_tolerance": abs(summary["hold_s"] - labelled_total) <= tolerance,
+                "within_tolerance": abs(figures.hold_s - labelled_total) <= tolerance,
                 "holds": [
                     {"labelled": [a, b],
                      "judged_s": round(sum(_overlap(a, b, j0, j1) for j0, j1 in judged), 3),
                      "error_s": round(sum(_overlap(a, b, j0, j1) for j0, j1 in judged) - (b - a), 3)}
                     for a, b in labelled],
-                "false_s": round(summary["hold_s"] - sum(
+                "false_s": round(figures.hold_s - sum(
                     _overlap(a, b, j0, j1) for a, b in labelled for j0, j1 in judged), 3),
             })
             if exercises[label].goal.kind == "reps":
                 cycles = int(row["cycles"]) if row.get("cycles") else 0
-                entry.update({"reps": summary["reps"], "labelled_reps": cycles,
-                              "rep_error": (summary["reps"] or 0) - cycles})
+                entry.update({"reps": figures.reps, "labelled_reps": cycles,
+                              "rep_error": (figures.reps or 0) - cycles})
         elif negatives:
             # A negative: how much time would each exercise wrongly count?
-            false = {ex: judge_track(track, ex)["hold_s"] for ex in exercises}
+            false = {ex: judge_track(track, ex).hold_s for ex in exercises}
             worst = max(false, key=false.get)
             entry.update({"false_hold_s": round(false[worst], 3), "false_hold_exercise": worst})
         clips.append(entry)

@@ -608,7 +608,7 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
             on_frame(annotate(frame.image, result), frame, result)
 
         analysis = analyze_file(str(path), job.exercise, options, sink=still)
-    summary = analysis.summary
+    summary = analysis.summary.to_json()
     report.summary = summary
     ex_id = summary.get("exercise")
     exercise = settings.exercises.get(ex_id) if ex_id else None

@@ -72,14 +72,27 @@ def kind_of(path: str | os.PathLike) -> str:
         f"{', '.join(sorted(VIDEO_SUFFIXES | IMAGE_SUFFIXES))})")
 
 
-def _check_readable(path: Path) -> None:
-    if not path.exists():
+def no_video_frames(path: str | os.PathLike) -> PosecheckError:
+    return PosecheckError(f"{path}: no decodable video frames")
+
+
+def check_input(path: str | os.PathLike) -> str:
+    """An input file that exists and can be read; its kind ('image' or 'video') from its name."""
+    kind = kind_of(path)
+    _check_readable(path)
+    return kind
+
+
+def _check_readable(path: str | os.PathLike) -> None:
+    """Errors name the path as the caller gave it."""
+    file = Path(path)
+    if not file.exists():
         raise PosecheckError(f"{path}: no such file")
-    if path.is_dir():
+    if file.is_dir():
         raise PosecheckError(f"{path}: is a folder, not a video or image")
-    if path.stat().st_size == 0:
+    if file.stat().st_size == 0:
         raise PosecheckError(f"{path}: file is empty")
-    if not os.access(path, os.R_OK):
+    if not os.access(file, os.R_OK):
         raise PosecheckError(f"{path}: permission denied")
 
 
@@ -137,7 +150,7 @@ class VideoSource:
         ok, first = self._cap.read()
         if not ok or first is None:
             self._cap.release()
-            raise PosecheckError(f"{self.path}: no decodable video frames")
+            raise no_video_frames(self.path)
         self._first = first
         self._first_ts = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
         fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0

@@ -739,7 +739,7 @@ class Coach:
     def _entry(self, session: ExerciseSession, index: int, reason: str) -> dict:
         ex = self.plan[index]
         self._tries[ex.id] += 1
-        s = session.summary()
+        s = session.summary().to_json()
         s.pop("segments", None)
         start = session.first_t or 0.0
         end = session.last_t or start

@@ -1,20 +1,21 @@
 """One exercise judged over a stream of poses: smoothing -> features -> rules -> trackers.
 
 ``ExerciseSession.step(t, pose)`` takes the estimator's output for one frame and
-returns a ``FrameResult``; ``summary()`` gives the figures for the JSON output.
+returns a ``FrameResult``; ``summary()`` gives what it measured (``ExerciseFigures``).
 No OpenCV or MediaPipe here: tests drive it with synthetic poses.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from posecheck.judge.exercises import Exercise, judge
 from posecheck.core.features import compute_features
 from posecheck.core.smoothing import PoseSmoother
-from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
 from posecheck.core.types import Assessment, FrameResult, Pose, State
+from posecheck.judge.exercises import Exercise, judge
+from posecheck.judge.summary import ExerciseFigures, Segment, figures_of
+from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
 
 
 @dataclass
@@ -23,18 +24,6 @@ class FaultTally:
     cue: str
     seconds: float = 0.0
     first_s: float = 0.0
-
-
-@dataclass
-class Segment:
-    start_s: float
-    end_s: float
-    state: State
-    side: str | None
-
-    def as_dict(self) -> dict:
-        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
-                "state": self.state.value, "side": self.side}
 
 
 @dataclass
@@ -77,11 +66,9 @@ class ExerciseSession:
                 tally.seconds += dt
 
     def _extend_segments(self, t: float, state: State, side: str | None) -> None:
-        if self.segments and self.segments[-1].state is state and self.segments[-1].side == side:
-            self.segments[-1].end_s = t
-        else:
-            if self.segments:
-                self.segments[-1].end_s = t
+        if self.segments:
+            self.segments[-1] = replace(self.segments[-1], end_s=t)
+        if not self.segments or self.segments[-1].state is not state or self.segments[-1].side != side:
             self.segments.append(Segment(t, t, state, side))
 
     def step(self, t: float, pose: Pose | None) -> FrameResult:
@@ -126,27 +113,8 @@ class ExerciseSession:
         self._prev = None
         self.holds.finish(end_t)
         if self.segments:
-            self.segments[-1].end_s = end_t
+            self.segments[-1] = replace(self.segments[-1], end_s=end_t)
         self.last_t = end_t
 
-    def summary(self) -> dict:
-        ex = self.exercise
-        out: dict = {
-            "exercise": ex.id,
-            "hold_s": round(self.holds.total_s, 3),
-            "target_s": ex.goal.target_s,
-            "reps": self.reps.reps if self.reps is not None else None,
-        }
-        if ex.goal.kind == "reps":
-            out["target_reps"] = int(ex.goal.target)
-        if ex.has_sides:
-            out["sides"] = {s: round(self.holds.per_side.get(s, 0.0), 3) for s in ex.sides}
-        out["holds"] = [
-            {"start_s": round(h.start_s, 3), "end_s": round(h.end_s, 3), "side": h.side,
-             "seconds": round(h.seconds, 3)} for h in self.holds.holds]
-        out["segments"] = [s.as_dict() for s in self.segments]
-        out["faults"] = [
-            {"rule": f.rule, "cue": f.cue, "seconds": round(f.seconds, 3), "first_s": round(f.first_s, 3)}
-            for f in sorted(self.faults.values(), key=lambda f: -f.seconds)]
-        out["state_seconds"] = {s.value: round(self.state_seconds.get(s, 0.0), 3) for s in State}
-        return out
+    def summary(self) -> ExerciseFigures:
+        return figures_of(self)

@@ -1,0 +1,69 @@
+"""The typed summary: its JSON record both ways, and the one definition of share, goal and score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from posecheck.core.types import State
+from posecheck.io.outputs import json_line
+from posecheck.judge.summary import NOTHING_JUDGED, ExerciseFigures, Summary
+
+STORED = Path(__file__).resolve().parent / "data" / "analyze"
+LINES = [(path.stem, n, line) for path in sorted(STORED.glob("*.jsonl"))
+         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines())]
+
+
+def test_there_are_stored_outputs():
+    assert len(LINES) >= 20
+
+
+@pytest.mark.parametrize("name,n,line", LINES, ids=[f"{name}:{n}" for name, n, _ in LINES])
+def test_a_record_read_back_is_written_the_same(name, n, line):
+    summary = Summary.from_json(json.loads(line))
+    assert json_line(summary.to_json()) == line
+
+
+def _seconds(**values: float) -> dict[State, float]:
+    return {State(k): v for k, v in values.items()}
+
+
+def test_correct_share_is_of_the_judged_time():
+    figures = ExerciseFigures("bridge", hold_s=10.0, target_s=20.0,
+                              state_seconds=_seconds(correct=10.0, incorrect=5.0, uncertain=5.0, no_person=0.0))
+    assert figures.correct_share == 0.5
+    # An auto-mode video: the figures are the longest segment's, the duration the whole video's.
+    summary = Summary("x.mp4", "video", figures, frames=300, person_frames=300, verdict=State.CORRECT,
+                      width=640, height=480, duration_s=60.0, auto=True)
+    assert summary.correct_share == 0.5
+    assert ExerciseFigures("bridge").correct_share is None  # no time judged
+    assert NOTHING_JUDGED.correct_share is None
+
+
+def test_a_still_is_correct_or_not():
+    for verdict, share in ((State.CORRECT, 1.0), (State.INCORRECT, 0.0), (State.NO_PERSON, 0.0)):
+        still = Summary("a.png", "image", ExerciseFigures("cobra", target_s=20.0), frames=1, person_frames=1,
+                        verdict=verdict, width=10, height=10)
+        assert still.correct_share == share
+        assert still.score == int(100 * share)
+
+
+def test_goal_fraction_and_score():
+    half = _seconds(correct=10.0, incorrect=10.0)
+    hold = ExerciseFigures("bridge", hold_s=10.0, target_s=20.0, state_seconds=half)
+    assert hold.goal_fraction == 0.5 and not hold.goal_reached
+    sided = ExerciseFigures("side_torso_stretch", hold_s=20.0, target_s=20.0, sides={"left": 20.0, "right": 0.0},
+                            state_seconds=half)
+    assert sided.goal_fraction == 0.5  # each side against the target, averaged
+    reps = ExerciseFigures("cat_cow", reps=10, target_reps=10, state_seconds=_seconds(correct=5.0, uncertain=5.0))
+    assert reps.goal_fraction == 1.0 and reps.goal_reached
+    assert ExerciseFigures("cat_cow", reps=12, target_reps=10).goal_fraction == 1.0
+    assert ExerciseFigures("bridge", hold_s=30.0).goal_fraction == 0.0  # no target
+    scores = []
+    for figures in (hold, sided, reps, NOTHING_JUDGED):
+        video = Summary("x.mp4", "video", figures, frames=1, person_frames=1, verdict=State.CORRECT,
+                        width=1, height=1)
+        scores.append(video.score)
+    assert scores == [50, 50, 75, 0]
