@@ -14,16 +14,8 @@ from posecheck.core.features import compute_features
 from posecheck.core.smoothing import PoseSmoother
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 from posecheck.judge.exercises import Exercise, judge
-from posecheck.judge.summary import ExerciseFigures, Segment, figures_of
+from posecheck.judge.summary import ExerciseFigures, Fault, Segment, figures_of
 from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
-
-
-@dataclass
-class FaultTally:
-    rule: str
-    cue: str
-    seconds: float = 0.0
-    first_s: float = 0.0
 
 
 @dataclass
@@ -39,7 +31,7 @@ class ExerciseSession:
     first_t: float | None = None
     last_t: float | None = None
     segments: list[Segment] = field(default_factory=list)
-    faults: dict[str, FaultTally] = field(default_factory=dict)
+    faults: dict[str, Fault] = field(default_factory=dict)  # by rule
     state_seconds: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -62,8 +54,8 @@ class ExerciseSession:
         if assessment.state is State.INCORRECT:
             failing = next((r for r in assessment.results if r.ok is False), None)
             if failing is not None:
-                tally = self.faults.setdefault(failing.name, FaultTally(failing.name, failing.cue, first_s=t0))
-                tally.seconds += dt
+                fault = self.faults.get(failing.name) or Fault(failing.name, failing.cue, 0.0, first_s=t0)
+                self.faults[failing.name] = replace(fault, seconds=fault.seconds + dt)
 
     def _extend_segments(self, t: float, state: State, side: str | None) -> None:
         if self.segments:
@@ -117,4 +109,6 @@ class ExerciseSession:
         self.last_t = end_t
 
     def summary(self) -> ExerciseFigures:
-        return figures_of(self)
+        """What the session measured (call ``finish`` first)."""
+        return figures_of(self.exercise, self.holds, self.reps.reps if self.reps is not None else None,
+                          self.segments, self.faults.values(), self.state_seconds)

@@ -1,6 +1,6 @@
 """The summary of one analysis, typed: what a line of ``posecheck analyze --json`` holds.
 
-Built here and only here: ``figures_of`` (one exercise session), then
+Built here and only here: ``figures_of`` (what one exercise session measured), then
 ``video_summary``, ``routine_summary`` (``--exercise auto`` on a video) and
 ``image_summary``. The figures derived from a summary are defined here once:
 ``correct_share``, ``goal_fraction``, ``goal_reached`` and ``score``.
@@ -13,14 +13,12 @@ scripts rely on; ``from_json`` reads one back. No OpenCV or MediaPipe here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from posecheck.core.types import FrameResult, State
-
-if TYPE_CHECKING:
-    from posecheck.judge.session import ExerciseSession
+from posecheck.judge.exercises import Exercise
+from posecheck.judge.tracker import HoldTracker
 
 
 def _ms(seconds: float) -> float:
@@ -312,27 +310,26 @@ class Summary:
 # -- building ---------------------------------------------------------------------
 
 
-def figures_of(session: ExerciseSession) -> ExerciseFigures:
-    """What a (finished) exercise session measured."""
-    ex = session.exercise
-    holds = session.holds
+def figures_of(exercise: Exercise, holds: HoldTracker, reps: int | None, segments: Iterable[Segment],
+               faults: Iterable[Fault], state_seconds: Mapping[State, float]) -> ExerciseFigures:
+    """What one exercise session measured, as the summary carries it (seconds to the millisecond)."""
     return ExerciseFigures(
-        exercise=ex.id,
+        exercise=exercise.id,
         hold_s=_ms(holds.total_s),
-        target_s=ex.goal.target_s,
-        reps=session.reps.reps if session.reps is not None else None,
-        target_reps=int(ex.goal.target) if ex.goal.kind == "reps" else None,
-        sides={s: _ms(holds.per_side.get(s, 0.0)) for s in ex.sides} if ex.has_sides else None,
+        target_s=exercise.goal.target_s,
+        reps=reps,
+        target_reps=int(exercise.goal.target) if exercise.goal.kind == "reps" else None,
+        sides={s: _ms(holds.per_side.get(s, 0.0)) for s in exercise.sides} if exercise.has_sides else None,
         holds=tuple(HoldSpan(_ms(h.start_s), _ms(h.end_s), h.side, _ms(h.seconds)) for h in holds.holds),
-        segments=tuple(Segment(_ms(s.start_s), _ms(s.end_s), s.state, s.side) for s in session.segments),
+        segments=tuple(Segment(_ms(s.start_s), _ms(s.end_s), s.state, s.side) for s in segments),
         faults=tuple(Fault(f.rule, f.cue, _ms(f.seconds), _ms(f.first_s))
-                     for f in sorted(session.faults.values(), key=lambda f: -f.seconds)),
-        state_seconds={s: _ms(session.state_seconds.get(s, 0.0)) for s in State})
+                     for f in sorted(faults, key=lambda f: -f.seconds)),
+        state_seconds={s: _ms(state_seconds.get(s, 0.0)) for s in State})
 
 
-def exercise_segment(start_s: float, end_s: float, session: ExerciseSession) -> ExerciseSegment:
-    """One exercise of a routine, judged from ``start_s`` to ``end_s`` (the session finished)."""
-    return ExerciseSegment(_ms(start_s), _ms(end_s), figures_of(session))
+def exercise_segment(start_s: float, end_s: float, figures: ExerciseFigures) -> ExerciseSegment:
+    """One exercise of a routine, judged from ``start_s`` to ``end_s``."""
+    return ExerciseSegment(_ms(start_s), _ms(end_s), figures)
 
 
 def verdict_of(results: Sequence[FrameResult]) -> State:
@@ -367,12 +364,11 @@ def _video_fields(video: VideoFacts, results: Sequence[FrameResult]) -> dict:
             "warnings": video.warnings(), "width": video.width, "height": video.height}
 
 
-def video_summary(path: str, session: ExerciseSession, results: Sequence[FrameResult],
-                  video: VideoFacts) -> Summary:
-    """A video judged as one exercise (the session finished)."""
-    return Summary(input=str(path), kind="video", figures=figures_of(session), frames=session.frames,
-                   person_frames=session.person_frames, verdict=verdict_of(results),
-                   **_video_fields(video, results))
+def video_summary(path: str, figures: ExerciseFigures, frames: int, person_frames: int,
+                  results: Sequence[FrameResult], video: VideoFacts) -> Summary:
+    """A video judged as one exercise: ``frames`` judged, ``person_frames`` of them with a person."""
+    return Summary(input=str(path), kind="video", figures=figures, frames=frames, person_frames=person_frames,
+                   verdict=verdict_of(results), **_video_fields(video, results))
 
 
 def routine_summary(path: str, parts: Sequence[ExerciseSegment], results: Sequence[FrameResult],
@@ -386,19 +382,18 @@ def routine_summary(path: str, parts: Sequence[ExerciseSegment], results: Sequen
                    **_video_fields(video, results))
 
 
-def image_summary(path: str, result: FrameResult, session: ExerciseSession | None, width: int, height: int,
+def image_summary(path: str, result: FrameResult, figures: ExerciseFigures | None, width: int, height: int,
                   auto: bool = False, recognized: str | None = None) -> Summary:
-    """A still, judged by ``session`` (None: no exercise was recognised in it)."""
-    person = int(result.pose is not None)
-    if session is None:
+    """A still: its one frame's result, judged into ``figures`` (None: no exercise was recognised in it)."""
+    person = int(result.pose is not None)  # a still is judged unsmoothed: its pose is the model's
+    if figures is None:
         return Summary(input=str(path), kind="image", figures=NOTHING_JUDGED, frames=1, person_frames=person,
                        verdict=result.state, width=width, height=height, auto=auto, recognized=recognized,
                        cue=result.cue)
     judged = result.assessment
     # A still has no time: its one segment is its judgement, before any dwell.
-    segment = Segment(0.0, 0.0, judged.state, judged.side)
-    figures = replace(figures_of(session), segments=(segment,))
+    figures = replace(figures, segments=(Segment(0.0, 0.0, judged.state, judged.side),))
     rules = tuple(RuleRow(r.name, r.value, r.ok, r.low, r.high, r.cue) for r in judged.results)
-    return Summary(input=str(path), kind="image", figures=figures, frames=session.frames,
-                   person_frames=session.person_frames, verdict=judged.state, width=width, height=height,
-                   auto=auto, recognized=recognized, cue=judged.cue, rules=rules)
+    return Summary(input=str(path), kind="image", figures=figures, frames=1, person_frames=person,
+                   verdict=judged.state, width=width, height=height, auto=auto, recognized=recognized,
+                   cue=judged.cue, rules=rules)

@@ -110,8 +110,8 @@ def analyze_image(path: str, exercise_name: str, estimator: PoseEstimator | None
     session = _session(exercise, settings, smooth=False)
     result = session.step(0.0, pose)
     session.finish(0.0)
-    return Analysis(image_summary(path, result, session, width, height, auto=auto, recognized=recognized),
-                    [result])
+    return Analysis(image_summary(path, result, session.summary(), width, height, auto=auto,
+                                  recognized=recognized), [result])
 
 
 def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None = None,
@@ -129,7 +129,7 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
         video = poses.facts()
     if exercise is not None:
         session.finish(video.end_s)
-        summary = video_summary(path, session, results, video)
+        summary = video_summary(path, session.summary(), session.frames, session.person_frames, results, video)
     else:
         times, found = [t for t, _ in sampled], [pose for _, pose in sampled]
         parts, results = _judge_routine(times, found, video.end_s, settings)
@@ -197,7 +197,7 @@ def _judge_routine(times: list[float], poses: list[Pose | None], end_t: float,
         for i, r in zip(idx, part_results):
             results.append(replace(r, index=i))
         session.finish(span.end_s)
-        parts.append(exercise_segment(span.start_s, span.end_s, session))
+        parts.append(exercise_segment(span.start_s, span.end_s, session.summary()))
     return parts, results
 
 
