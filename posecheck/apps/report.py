@@ -42,9 +42,7 @@ import numpy as np
 from posecheck import __version__
 from posecheck.errors import PosecheckError
 from posecheck.core.types import FrameResult, State
-
-SAFETY_NOTE = ("This is not medical advice. Consult a qualified professional for chronic or severe "
-               "back issues.")
+from posecheck.judge.speech import SAFETY_NOTE
 
 STATE_COLORS = {"correct": "#2e9e4f", "incorrect": "#d64545", "uncertain": "#e0a800",
                 "no_person": "#9aa0a6"}
