@@ -10,8 +10,7 @@ import html
 import math
 from urllib.parse import quote
 
-SAFETY_NOTE = ("This is not medical advice. Consult a qualified professional for chronic or severe "
-               "back issues.")
+from posecheck.judge.speech import SAFETY_NOTE  # noqa: F401  (re-exported for the report pages)
 
 STATE_COLORS = {"correct": "#2e9e4f", "incorrect": "#d64545", "uncertain": "#e0a800",
                 "no_person": "#9aa0a6"}
