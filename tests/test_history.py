@@ -23,9 +23,10 @@ from posecheck.io.history import (
     History,
     data_dir,
     default_history_path,
-    format_table,
     results_from_summary,
 )
+from posecheck.draw.history_table import format_table
+from posecheck.judge.summary import Summary
 
 UTC = timezone.utc
 
@@ -158,27 +159,32 @@ def test_results_from_summary():
              "faults": [{"rule": "hips_low", "cue": "Lift your hips", "seconds": 6.0, "first_s": 2.0},
                         {"rule": "knees_apart", "cue": "Knees together", "seconds": 2.0, "first_s": 9.0}],
              "state_seconds": {"correct": 30.0, "incorrect": 8.0, "uncertain": 2.0, "no_person": 0.0}}
-    assert results_from_summary(plain) == [
+    assert results_from_summary(Summary.from_json(plain)) == [
         {"exercise": "bridge", "side": None, "hold_s": 22.5, "target_s": 30.0, "reps": None, "target_reps": None,
          "correct_share": 0.75, "top_fault": "hips_low", "duration_s": 40.0}]
 
     sided = dict(plain, exercise="side_torso_stretch", sides={"left": 10.0, "right": 12.0}, faults=[],
                  reps=3, target_reps=5)
-    rows = results_from_summary(sided)
+    rows = results_from_summary(Summary.from_json(sided))
     assert [(r["side"], r["hold_s"], r["duration_s"], r["reps"]) for r in rows] == [
         ("left", 10.0, 20.0, 3), ("right", 12.0, 20.0, None)]
     assert all(r["correct_share"] == 0.75 and r["top_fault"] is None and r["target_reps"] == 5 for r in rows)
 
     image = {"exercise": "cobra", "kind": "image", "duration_s": 0.0, "hold_s": 0.0, "verdict": "correct",
              "faults": [], "state_seconds": {"correct": 0.0}}
-    assert results_from_summary(image)[0]["correct_share"] == 1.0
+    assert results_from_summary(Summary.from_json(image))[0]["correct_share"] == 1.0
+
+    # With --exercise auto the figures are the longest exercise segment's and the duration the whole
+    # video's: the share is of the segment's judged time (as in the report), not of the duration.
+    auto = dict(plain, recognized="bridge", duration_s=100.0)
+    assert results_from_summary(Summary.from_json(auto))[0]["correct_share"] == 0.75
 
 
 def test_record_summary(tmp_path):
     summary = {"exercise": "bridge", "input": "x.mp4", "kind": "video", "duration_s": 10.0, "hold_s": 5.0,
-               "target_s": 30.0, "reps": None, "faults": [], "state_seconds": {"correct": 6.0}}
+               "target_s": 30.0, "reps": None, "faults": [], "state_seconds": {"correct": 6.0, "incorrect": 4.0}}
     with History(tmp_path / "h.sqlite3") as h:
-        sid = h.record_summary(summary)
+        sid = h.record_summary(Summary.from_json(summary))
         (row,) = h.sessions()
     assert row.id == sid and row.input == "x.mp4" and row.results[0].correct_share == pytest.approx(0.6)
 

@@ -29,9 +29,11 @@ import pytest
 from conftest import REPO, sample
 from posecheck.judge.exercises import Exercise, Goal, Rule
 from posecheck.io.history import History
-from posecheck.apps.live import Capture, FrameSlot, LiveOptions, run_live
-from posecheck.judge.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
-                               Start, Timing)
+from posecheck.apps.live import LiveOptions, run_live
+from posecheck.judge.follow import UNLABELLED, FollowRule
+from posecheck.judge.routine import End, Phase, RoutineMachine, Say, Start, Timing
+from posecheck.judge.speech import SAFETY_NOTE
+from posecheck.run.live_stages import Capture, FrameSlot
 from posecheck.io.sources import SourceInfo, VideoSource
 from posecheck.core.types import Assessment, Frame, FrameResult, State
 
@@ -607,7 +609,7 @@ def _raw_canvases(clip: Path, t0: float, t1: float) -> list[np.ndarray]:
     """The clip's frames between t0 and t1 as the window shows them without any overlay."""
     import cv2
 
-    from posecheck.apps.live import CANVAS_H, CANVAS_W, Layout
+    from posecheck.draw.live_canvas import CANVAS_H, CANVAS_W, Layout
 
     out = []
     src = VideoSource(clip)

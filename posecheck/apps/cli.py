@@ -23,7 +23,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     if args.exercise != AUTO:
         settings.exercise(args.exercise)
-    for path in args.inputs:  # every input before the first is analysed
+    for path in args.inputs:  # every input is checked before the first is analysed
         check_input(path)
     for out in (args.json, args.csv):
         if out and out != "-":
@@ -55,7 +55,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         with History(args.history) as history:
             for analysis in analyses:
                 if analysis.summary.exercise:
-                    history.record_summary(analysis.summary.to_json(), source="analyze")
+                    history.record_summary(analysis.summary, source="analyze")
     text = "\n".join(lines) + "\n"
     if args.json and args.json != "-":
         with atomic_path(args.json) as tmp:
@@ -147,7 +147,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from posecheck.io.history import run_history_command
+    from posecheck.apps.history import run_history_command
 
     return run_history_command(args.history, args.exercise, args.plot, args.limit)
 

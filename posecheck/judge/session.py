@@ -15,15 +15,15 @@ from posecheck.core.smoothing import PoseSmoother
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 from posecheck.judge.exercises import Exercise, judge
 from posecheck.judge.summary import ExerciseFigures, Fault, Segment, figures_of
-from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
+from posecheck.judge.tracker import DWELL_S, GRACE_S, CueThrottle, HoldTracker, RepCounter
 
 
 @dataclass
 class ExerciseSession:
     exercise: Exercise
     smooth: bool = True
-    dwell_s: float = 0.3
-    grace_s: float = 0.5
+    dwell_s: float = DWELL_S
+    grace_s: float = GRACE_S
     cue_interval_s: float = 1.0
 
     frames: int = 0

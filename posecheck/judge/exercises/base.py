@@ -175,7 +175,7 @@ def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True
         else:
             ok, cue = True, ""
         results.append(RuleResult(name=rule.name, ok=ok, value=value, low=rule.low, high=rule.high,
-                                  cue=cue, joint=rule.joint_index(side)))
+                                  cue=cue, joint=rule.joint_index(side), gate=rule.gate))
     return tuple(results)
 
 
@@ -190,7 +190,7 @@ def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessme
         return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
                           side=reported_side)
     # Gates first: if the person is not in the starting position, that is the cue.
-    ordered = sorted(results, key=lambda r: not exercise.rule(r.name).gate)
+    ordered = sorted(results, key=lambda r: not r.gate)
     for result in ordered:
         if result.ok is None:
             return Assessment(state=State.UNCERTAIN, results=results, cue=result.cue,
