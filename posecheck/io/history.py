@@ -41,7 +41,6 @@ from urllib.parse import quote
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
-from posecheck.judge.summary import ExerciseFigures, Summary
 from posecheck.io.history_schema import (
     APPLICATION_ID,
     ENDINGS,
@@ -56,6 +55,7 @@ from posecheck.io.history_schema import (
     format_timestamp,
     parse_timestamp,
 )
+from posecheck.judge.summary import ExerciseFigures, Summary
 
 DEFAULT_TIMEOUT_S = 2.5
 FILE_NAME = "history.sqlite3"

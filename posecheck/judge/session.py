@@ -15,7 +15,13 @@ from posecheck.core.smoothing import PoseSmoother
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 from posecheck.judge.exercises import Exercise, judge
 from posecheck.judge.summary import ExerciseFigures, Fault, Segment, figures_of
-from posecheck.judge.tracker import DWELL_S, GRACE_S, CueThrottle, HoldTracker, RepCounter
+from posecheck.judge.tracker import (
+    DWELL_S,
+    GRACE_S,
+    CueThrottle,
+    HoldTracker,
+    RepCounter,
+)
 
 
 @dataclass
