@@ -69,7 +69,8 @@ def exercise_samples(photos: list[PhotoLabel], bodies: dict[str, Body | None],
         for photo in photos:
             kind = sample_kind(photo, ex_id)
             if kind is not None:
-                out[ex_id].append(sample_of(exercise, bodies[photo.file], photo.file, kind))
+                names = (agreement.fault_rules(ex_id, photo.fault) or ()) if kind == REJECT else ()
+                out[ex_id].append(sample_of(exercise, bodies[photo.file], photo.file, kind, names))
     return out
 
 

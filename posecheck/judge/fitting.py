@@ -1,24 +1,38 @@
 """Fitting each rule's accepted range from labelled photos: thresholds as data, fitted by code.
 
-Every photo gives, per exercise, one ``Sample``: what it should be (accepted:
-a ``correct`` photo of the exercise; rejected: a ``fault`` photo of it, or a
-photo of another pose), whether the view could be judged, and the value of
-each rule where its joints are trusted (NaN where not). A photo is accepted
-under some ranges exactly when ``judge`` would call it correct: the view is
-usable and every rule is trusted and inside its range.
+Every photo gives, per exercise, one ``Sample``: what it is (a ``correct`` or a
+``fault`` photo of the exercise, or a photo of another pose), whether the view
+could be judged, and the value of each rule where its joints are trusted (NaN
+where not). A photo is accepted under some ranges exactly when ``judge`` would
+call it correct: the view is usable and every rule is trusted and inside its range.
 
 ``fit_ranges`` starts from the coded ranges and moves one bound at a time
-(coordinate ascent, rules in order, low then high, until nothing moves). For a
-bound, only the photos that every other rule accepts are affected; along the
-sorted values of those photos agreement is a step function, and the fitter
-picks the step with the most agreement over the exercise's correct and fault
-photos, then the fewest false acceptances of other poses, then the smallest
-move. A bound moves only when that gains at least ``min_gain`` photos (never
-for one photo), and it is placed with a margin: halfway between the two photos
-that the step lies between, or, past the last photo, ``margin`` of the
-accepted photos' spread beyond it (at least ``min_margin`` of the unit). No
-move may push the exercise's false acceptance of other poses above
-``max_false_acceptance`` (or above what the coded ranges already give).
+(coordinate ascent: rules in order, low then high, until nothing moves). What a
+bound must tell apart depends on the rule:
+
+- a form rule (head, chest lift...): correct photos from the fault photos whose
+  labelled fault names that rule (``agreement.FAULT_RULES``; a fault no pattern
+  knows counts for every form rule): a head thrown back is for the head rule to
+  catch, not for the chest lift; photos of other poses only count through the
+  false-acceptance cap;
+- a gate (the starting position: lying, on all fours...): photos of the
+  exercise, correct or faulty (a cobra with the head thrown back is still lying
+  prone, and its cue must be about the head), from the photos of other poses
+  that the gate alone keeps from being accepted.
+
+Only the photos that everything else accepts are affected by a bound (for a
+gate: the view, the values and the other gates). The score is balanced
+agreement, the mean of the two classes' shares judged right (a bound moves
+only when the class it should accept has photos): pooled agreement
+would be won by rejecting everything wherever faults outnumber correct photos
+(on the strict cobra photos, 32 to 22, it moved the prone gate to reject 17 of
+22 correct cobras). Candidate bounds keep a margin: halfway across a gap between
+two photos at least two ``MIN_MARGIN`` wide, or past the last photo by ``margin``
+of the class's spread (at least ``MIN_MARGIN``). A bound moves only to a better
+score that puts at least ``min_gain`` more photos right (never for one photo),
+and never so that the exercise accepts more photos of other poses than
+``max_false_acceptance`` of them (or than the coded ranges already do). Ties go
+to fewer false acceptances, then to the smaller move.
 """
 
 from __future__ import annotations
@@ -34,18 +48,23 @@ ACCEPT, REJECT, OTHER_POSE = "correct", "fault", "other"
 
 # The smallest margin a bound keeps from the nearest photo, per rule unit.
 MIN_MARGIN = {"deg": 2.0, "torso": 0.03, "": 0.03}
+BOUND_DECIMALS = 4
 
 
 @dataclass(frozen=True)
 class FitSettings:
-    min_gain: int = 2  # photos a move must gain (a bound never moves for one photo)
-    margin: float = 0.1  # past the last photo: this share of the accepted photos' spread
+    min_gain: int = 2  # photos a move must put right (a bound never moves for one photo)
+    margin: float = 0.1  # past the last photo: this share of the photos' spread
     max_false_acceptance: float = 0.02
     max_passes: int = 10
 
     def as_dict(self) -> dict:
         return {"min_gain": self.min_gain, "margin": self.margin,
-                "max_false_acceptance": self.max_false_acceptance, "max_passes": self.max_passes}
+                "max_false_acceptance": self.max_false_acceptance, "max_passes": self.max_passes,
+                "score": "balanced agreement"}
+
+
+DEFAULT_SETTINGS = FitSettings()
 
 
 @dataclass(frozen=True)
@@ -56,17 +75,23 @@ class Sample:
     kind: str  # ACCEPT (a correct photo), REJECT (a fault photo) or OTHER_POSE
     view_ok: bool
     values: dict[str, float]  # rule name -> value, NaN where the rule's joints are not trusted
+    names: tuple[str, ...] = ()  # for a fault photo: the rules its fault names (empty: not known)
+
+    def counts_against(self, rule: str) -> bool:
+        """Is it a fault photo that this form rule should reject?"""
+        return self.kind == REJECT and (not self.names or rule in self.names)
 
 
-def sample_of(exercise: Exercise, body: Body | None, file: str, kind: str) -> Sample:
+def sample_of(exercise: Exercise, body: Body | None, file: str, kind: str,
+              names: tuple[str, ...] = ()) -> Sample:
     """What ``judge`` needs of a photo, independent of the ranges (rule values, trust, view)."""
     if body is None:
-        return Sample(file, kind, False, {r.name: math.nan for r in exercise.rules})
+        return Sample(file, kind, False, {r.name: math.nan for r in exercise.rules}, names)
     side = exercise.choose_side(body)
     results = evaluate_rules(exercise, body, side, still=True)
     values = {r.name: (r.value if r.ok is not None else math.nan) for r in results}
     view_ok = exercise.view_ok is None or bool(exercise.view_ok(body))
-    return Sample(file, kind, view_ok, values)
+    return Sample(file, kind, view_ok, values, names)
 
 
 Ranges = dict[str, tuple[float, float]]
@@ -76,17 +101,23 @@ def coded_ranges(exercise: Exercise) -> Ranges:
     return {r.name: (r.low, r.high) for r in exercise.rules}
 
 
-def accepted(sample: Sample, ranges: Ranges, skip: str | None = None) -> bool:
-    """Would ``judge`` call it correct (``skip``: leave one rule out)?"""
-    if not sample.view_ok:
-        return False
-    for name, (low, high) in ranges.items():
-        value = sample.values[name]
-        if not math.isfinite(value):
-            return False
-        if name != skip and not low <= value <= high:
-            return False
+def _judgeable(sample: Sample) -> bool:
+    return sample.view_ok and all(math.isfinite(v) for v in sample.values.values())
+
+
+def passes(sample: Sample, ranges: Ranges, names: Sequence[str], skip: str | None = None) -> bool:
+    """Are the values of the rules ``names`` (but ``skip``) inside their ranges?"""
+    for name in names:
+        if name != skip:
+            low, high = ranges[name]
+            if not low <= sample.values[name] <= high:
+                return False
     return True
+
+
+def accepted(sample: Sample, ranges: Ranges, skip: str | None = None) -> bool:
+    """Would ``judge`` call it correct (``skip``: leave one rule's range out)?"""
+    return _judgeable(sample) and passes(sample, ranges, list(ranges), skip)
 
 
 @dataclass(frozen=True)
@@ -95,7 +126,7 @@ class Move:
     bound: str  # "low" or "high"
     before: float
     after: float
-    gain: int  # photos of the exercise agreed with, more than before
+    gain: int  # photos put right, net
     between: tuple[float | None, float | None]  # the photo values the new bound lies between
 
     def as_dict(self) -> dict:
@@ -134,74 +165,107 @@ def agreement_of(samples: Sequence[Sample], ranges: Ranges) -> tuple[int, int, i
     return agreed, judged, false
 
 
-def _margin(settings: FitSettings, unit: str, accepted_values: list[float]) -> float:
-    spread = (max(accepted_values) - min(accepted_values)) if accepted_values else 0.0
-    return max(MIN_MARGIN.get(unit, MIN_MARGIN[""]), settings.margin * spread)
+@dataclass(frozen=True)
+class _Point:
+    value: float  # oriented: the photo passes the bound when value <= threshold
+    target: bool | None  # should pass the bound (None: only counts for false acceptance)
+    weight: float  # its share of the balanced score
+    accepted_if_passes: bool  # a photo of another pose that would then be accepted (false acceptance)
 
 
-def _best_bound(samples: Sequence[Sample], ranges: Ranges, rule: str, bound: str, unit: str,
-                settings: FitSettings, false_cap: int) -> Move | None:
+def _points(samples: Sequence[Sample], ranges: Ranges, rule: str, bound: str, gates: list[str],
+            is_gate: bool) -> list[_Point]:
+    """The photos this bound decides, oriented so that passing is ``value <= threshold``."""
     low, high = ranges[rule]
-    hinge = [s for s in samples if accepted(s, ranges, skip=rule)]
-    # Only photos on the far side of the other bound stay rejected whatever this bound is.
-    if bound == "high":
-        hinge = [s for s in hinge if s.values[rule] >= low]
-    else:
-        hinge = [s for s in hinge if s.values[rule] <= high]
-    if not hinge:
-        return None
-    # Orient so that "accepted" means value <= threshold (flip the sign for a low bound).
     sign = 1.0 if bound == "high" else -1.0
-    current = sign * (high if bound == "high" else low)
-    points = sorted({sign * s.values[rule] for s in hinge})
 
-    def score(threshold: float) -> tuple[int, int]:
-        agreed = false = 0
-        for s in hinge:
-            ok = sign * s.values[rule] <= threshold
-            if s.kind == OTHER_POSE:
-                false += ok
-            else:
-                agreed += ok == (s.kind == ACCEPT)
-        return agreed, false
+    def target(s: Sample) -> bool | None:
+        if is_gate:  # the starting position: every photo of the exercise is in it
+            return s.kind != OTHER_POSE
+        if s.kind == ACCEPT:
+            return True
+        return False if s.counts_against(rule) else None
 
-    # One representative threshold per step: below every point, and at each point.
-    steps = [(points[0] - 1.0, None, points[0])] + [
-        (p, p, points[i + 1] if i + 1 < len(points) else None) for i, p in enumerate(points)]
-    now_agreed, now_false = score(current)
-    best = None
-    for rep, inner, outer in steps:
-        agreed, false = score(rep)
-        if false > max(now_false, false_cap) + 0:
+    targets = [target(s) for s in samples]
+    should_pass, should_fail = targets.count(True), targets.count(False)
+    if not should_pass:
+        return []  # nothing to accept: no evidence for this bound
+    weight = {True: 1 / should_pass, False: 1 / should_fail if should_fail else 0.0, None: 0.0}
+    points = []
+    for s, t in zip(samples, targets):
+        if not _judgeable(s):
             continue
-        distance = 0.0 if _in_step(current, inner, outer) else abs(rep - current)
-        key = (agreed, -false, -distance)
+        value = s.values[rule]
+        if not (value >= low if bound == "high" else value <= high):
+            continue  # the other bound rejects it whatever this one is
+        if is_gate:
+            if not passes(s, ranges, gates, skip=rule):
+                continue
+            accepted_then = passes(s, ranges, list(ranges), skip=rule)
+            if s.kind == OTHER_POSE and not accepted_then:
+                continue  # another rule rejects it anyway: the gate changes no verdict of it
+        else:
+            if not passes(s, ranges, list(ranges), skip=rule):
+                continue
+            accepted_then = True
+        points.append(_Point(sign * value, t, weight[t], s.kind == OTHER_POSE and accepted_then))
+    return points
+
+
+def _score(points: list[_Point], threshold: float) -> tuple[float, int, int]:
+    """(balanced score, photos right, false acceptances) with the bound at ``threshold``."""
+    score, right, false = 0.0, 0, 0
+    for p in points:
+        ok = p.value <= threshold
+        if p.target is not None and ok == p.target:
+            score += p.weight
+            right += 1
+        false += ok and p.accepted_if_passes
+    return score, right, false
+
+
+def _candidates(points: list[_Point], unit: str, settings: FitSettings) -> list[tuple[float, float | None,
+                                                                                   float | None]]:
+    """Thresholds with a margin from every photo: (threshold, photo below, photo above)."""
+    values = sorted({p.value for p in points})
+    minimum = MIN_MARGIN.get(unit, MIN_MARGIN[""])
+    past = max(minimum, settings.margin * (values[-1] - values[0]))
+    out = [(values[0] - past, None, values[0]), (values[-1] + past, values[-1], None)]
+    for below, above in zip(values, values[1:]):
+        if above - below >= 2 * minimum:
+            out.append(((below + above) / 2, below, above))
+    return out
+
+
+def _best_bound(samples: Sequence[Sample], ranges: Ranges, rule: str, bound: str, unit: str, gates: list[str],
+                settings: FitSettings, false_cap: int) -> Move | None:
+    points = _points(samples, ranges, rule, bound, gates, rule in gates)
+    if not points:
+        return None
+    sign = 1.0 if bound == "high" else -1.0
+    before = ranges[rule][1] if bound == "high" else ranges[rule][0]
+    current = sign * before
+    now_score, now_right, now_false = _score(points, current)
+    best = None
+    other_bound = ranges[rule][0] if bound == "high" else ranges[rule][1]
+    for threshold, below, above in _candidates(points, unit, settings):
+        if (sign * threshold < other_bound) if bound == "high" else (sign * threshold > other_bound):
+            continue  # the range would be empty
+        score, right, false = _score(points, threshold)
+        if false > max(now_false, false_cap):
+            continue
+        key = (round(score, 9), -false, -abs(threshold - current))
         if best is None or key > best[0]:
-            best = (key, inner, outer)
+            best = (key, threshold, below, above, right)
     if best is None:
         return None
-    (agreed, _, _), inner, outer = best
-    if agreed - now_agreed < settings.min_gain or _in_step(current, inner, outer):
+    (score, _, _), threshold, below, above, right = best
+    if score <= round(now_score, 9) or right - now_right < settings.min_gain:
         return None
-    accepted_values = [sign * s.values[rule] for s in hinge if s.kind == ACCEPT]
-    if inner is not None and outer is not None:
-        threshold = (inner + outer) / 2
-    elif inner is None:
-        threshold = outer - _margin(settings, unit, accepted_values)
-    else:
-        threshold = inner + _margin(settings, unit, accepted_values)
-    after = sign * threshold
-    between = tuple(None if v is None else sign * v for v in (inner, outer))
-    return Move(rule, bound, high if bound == "high" else low, after, agreed - now_agreed,
+    between = (None if below is None else sign * below, None if above is None else sign * above)
+    # Four decimals, as the fitted file keeps them (no photo lies that close: the margin).
+    return Move(rule, bound, before, round(sign * threshold, BOUND_DECIMALS), right - now_right,
                 between if bound == "high" else between[::-1])
-
-
-def _in_step(threshold: float, inner: float | None, outer: float | None) -> bool:
-    """Is ``threshold`` in the step [inner, outer) (None: unbounded)?"""
-    return (inner is None or threshold >= inner) and (outer is None or threshold < outer)
-
-
-DEFAULT_SETTINGS = FitSettings()
 
 
 def fit_ranges(exercise: Exercise, samples: Sequence[Sample], settings: FitSettings = DEFAULT_SETTINGS,
@@ -209,16 +273,15 @@ def fit_ranges(exercise: Exercise, samples: Sequence[Sample], settings: FitSetti
     """Fit the exercise's rule ranges to its labelled photos (see the module notes)."""
     ranges = dict(start or coded_ranges(exercise))
     others = sum(s.kind == OTHER_POSE for s in samples)
-    _, _, false_now = agreement_of(samples, ranges)
-    false_cap = max(false_now, math.floor(settings.max_false_acceptance * others))
     before = agreement_of(samples, ranges)
+    false_cap = max(before[2], math.floor(settings.max_false_acceptance * others))
+    gates = [r.name for r in exercise.rules if r.gate]
     moves: list[Move] = []
-    units = {r.name: r.unit for r in exercise.rules}
     for _ in range(settings.max_passes):
         moved = False
         for rule in exercise.rules:
             for bound in ("low", "high"):
-                move = _best_bound(samples, ranges, rule.name, bound, units[rule.name], settings, false_cap)
+                move = _best_bound(samples, ranges, rule.name, bound, rule.unit, gates, settings, false_cap)
                 if move is None:
                     continue
                 low, high = ranges[rule.name]
