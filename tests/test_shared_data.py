@@ -129,6 +129,27 @@ def eval_results(request):
     return evaluate()
 
 
+def test_calibrated_files_judge_as_the_fit_in_memory(eval_results, tmp_path):
+    """``posecheck calibrate --out DIR`` then ``eval --ranges DIR`` gives the fitted figures of ``--cv``."""
+    from posecheck.apps.evaluate import evaluate_photos
+    from posecheck.judge.exercises.base import coded_registry, with_fitted_ranges
+
+    env = {**os.environ, "POSECHECK_CACHE": USER_CACHE} if USER_CACHE else None
+    proc = subprocess.run([sys.executable, "-m", "posecheck", "calibrate", "--photos", str(SHARED_DATA / "poses"),
+                           "--out", str(tmp_path)], capture_output=True, text=True, cwd=REPO, timeout=900,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    fitted = {ex_id: with_fitted_ranges(ex, tmp_path) for ex_id, ex in coded_registry().items()}
+    if USER_CACHE:
+        with environment_variable("POSECHECK_CACHE", USER_CACHE):
+            again = evaluate_photos(SHARED_DATA / "poses", exercises=fitted)
+    else:
+        again = evaluate_photos(SHARED_DATA / "poses", exercises=fitted)
+    assert again["exercises"] == eval_results["fitted"]["exercises"]
+    document = json.loads((tmp_path / "cobra.json").read_text())
+    assert document["photos"]["strict_sha256"] and document["code_commit"]
+
+
 def test_every_labelled_fault_names_rules():
     """Each fault in strict.csv is known to ``FAULT_RULES`` (else "first cue names the fault" cannot be told)."""
     from posecheck.io.labels import read_photo_labels

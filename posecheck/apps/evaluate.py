@@ -160,6 +160,9 @@ def format_clips(clips: dict, title: str = "Clips") -> list[str]:
              f"mean |error| {clips['mean_abs_error_s']} s; frame precision {clips['mean_frame_precision']} "
              f"recall {clips['mean_frame_recall']} (mean over clips; pooled {clips['pooled_frame_precision']} / "
              f"{clips['pooled_frame_recall']}); reps within 1: {clips['reps_within_1']}/{clips['rep_clips']}")]
+    if clips["clips_without_judged_frames"]:
+        lines.append("  no frame counted (left out of the mean precision): "
+                     + ", ".join(clips["clips_without_judged_frames"]))
     if clips["negative_clips"]:
         lines.append(f"  negatives: worst false hold {clips['worst_false_hold_s']} s; over "
                      f"{agreement.HOLD_TOLERANCE_MIN_S} s: {', '.join(clips['negatives_over_tolerance']) or 'none'}")

@@ -37,6 +37,7 @@ to fewer false acceptances, then to the smaller move.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -231,7 +232,7 @@ def _candidates(points: list[_Point], unit: str, settings: FitSettings) -> list[
     minimum = MIN_MARGIN.get(unit, MIN_MARGIN[""])
     past = max(minimum, settings.margin * (values[-1] - values[0]))
     out = [(values[0] - past, None, values[0]), (values[-1] + past, values[-1], None)]
-    for below, above in zip(values, values[1:]):
+    for below, above in itertools.pairwise(values):
         if above - below >= 2 * minimum:
             out.append(((below + above) / 2, below, above))
     return out
