@@ -35,6 +35,7 @@ else:  # pragma: no cover
 
 from posecheck.errors import PosecheckError
 from posecheck.judge.exercises import Exercise, registry
+from posecheck.judge.tracker import DWELL_S, GRACE_S
 
 TARGET_S_RANGE = (1.0, 30.0)
 TARGET_REPS_RANGE = (1, 100)
@@ -46,8 +47,8 @@ RULE_VALUE_RANGE = (-360.0, 720.0)
 @dataclass
 class Settings:
     exercises: dict[str, Exercise] = field(default_factory=registry)
-    dwell_s: float = 0.3
-    grace_s: float = 0.5
+    dwell_s: float = DWELL_S
+    grace_s: float = GRACE_S
 
     def exercise(self, name: str) -> Exercise:
         from posecheck.judge.exercises import get_exercise

@@ -1,6 +1,10 @@
-"""Coach settings: overrides apply, and every mistake is a clear one-line error."""
+"""Coach settings (``posecheck/config.py``): overrides apply, and every mistake is a clear one-line error."""
+
+import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posecheck.config import load_settings, settings_from_dict
 from posecheck.errors import PosecheckError
@@ -55,3 +59,26 @@ def test_malformed_toml(tmp_path):
 def test_missing_config(tmp_path):
     with pytest.raises(PosecheckError, match="not found"):
         load_settings(tmp_path / "none.toml")
+
+
+toml_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+names = st.sampled_from(["judge", "bridge", "cat_cow", "cobra", "rules", "target_s", "x", "dwell_s"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(names | st.text(max_size=6), st.dictionaries(
+    names | st.text(max_size=6), toml_values | st.dictionaries(names, toml_values, max_size=3), max_size=3),
+    max_size=3))
+def test_config_loader_accepts_or_refuses_cleanly(data):
+    try:
+        settings = settings_from_dict(data, "fuzz.toml")
+    except PosecheckError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("fuzz.toml")
+        return
+    for exercise in settings.exercises.values():
+        assert math.isfinite(exercise.goal.target)
+        for rule in exercise.rules:
+            assert rule.low < rule.high

@@ -1,7 +1,12 @@
+"""``posecheck/core/geometry.py``: angles and distances on landmark arrays, NaN-safe, scripted and
+property-based."""
+
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from posecheck.core import geometry as g
 
@@ -66,3 +71,50 @@ def test_height_above_line_is_positive_above_and_ignores_the_line_direction():
     assert g.height_above_line([0, 10], [0, 0], [10, -10]) == pytest.approx(-math.sqrt(50.0))
     assert math.isnan(g.height_above_line([1, 1], [0, 0], [0, 0]))
     assert math.isnan(g.height_above_line([np.inf, 1], [0, 0], [1, 0]))
+
+
+@pytest.mark.parametrize("direction", [(1.0, 0.0), (-1.0, 0.0), (0.6, 0.8), (-0.6, 0.8), (0.6, -0.8), (-0.6, -0.8)])
+def test_normal_toward_image_top_is_perpendicular_of_the_same_length_and_points_up(direction):
+    d = np.array(direction)
+    n = g.normal_toward_image_top(d)
+    assert float(n @ d) == pytest.approx(0.0)
+    assert np.linalg.norm(n) == pytest.approx(np.linalg.norm(d))
+    assert n[1] < 0  # image y grows downward
+    np.testing.assert_allclose(g.normal_toward_image_top(-d), n)  # the line's direction does not matter
+
+
+def test_normal_toward_image_top_of_a_vertical_direction():
+    np.testing.assert_allclose(g.normal_toward_image_top(np.array([0.0, 1.0])), [1.0, 0.0])
+
+
+# ---------------------------------------------------------------- properties
+coord = st.floats(allow_nan=True, allow_infinity=True, width=64)
+point = st.tuples(coord, coord)
+
+
+@given(point, point, point)
+def test_joint_angle_is_finite_in_range_or_nan(a, b, c):
+    value = g.joint_angle(np.array(a), np.array(b), np.array(c))
+    assert math.isnan(value) or 0.0 <= value <= 180.0
+
+
+sane = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
+sane_point = st.tuples(sane, sane)
+
+
+@given(st.lists(st.tuples(sane_point, sane_point, sane_point), min_size=1, max_size=12))
+def test_one_joint_angle_equals_the_same_angle_in_a_batch(triples):
+    """Single points take a plain-float path, arrays a vectorised one: they must agree."""
+    a, b, c = (np.array([t[k] for t in triples]) for k in range(3))
+    batch = np.atleast_1d(g.joint_angle(a, b, c))
+    for i, (p, q, r) in enumerate(triples):
+        one = g.joint_angle(np.array(p), np.array(q), np.array(r))
+        assert (math.isnan(one) and math.isnan(batch[i])) or math.isclose(one, batch[i], rel_tol=1e-9, abs_tol=1e-9)
+
+
+@given(point, point)
+def test_inclinations_are_finite_in_range_or_nan(p, q):
+    for value, hi in ((g.inclination_from_horizontal(p, q), 90.0), (g.inclination_from_vertical(p, q), 180.0)):
+        assert math.isnan(value) or 0.0 <= value <= hi
+    lean = g.signed_lean_from_vertical(p, q)
+    assert math.isnan(lean) or -180.0 <= lean <= 180.0

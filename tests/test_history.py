@@ -23,9 +23,9 @@ from posecheck.io.history import (
     History,
     data_dir,
     default_history_path,
-    format_table,
     results_from_summary,
 )
+from posecheck.draw.history_table import format_table
 
 UTC = timezone.utc
 

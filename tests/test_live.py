@@ -10,6 +10,7 @@ history.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -28,9 +29,11 @@ import pytest
 from conftest import REPO, sample
 from posecheck.judge.exercises import Exercise, Goal, Rule
 from posecheck.io.history import History
-from posecheck.apps.live import Capture, FrameSlot, LiveOptions, run_live
-from posecheck.judge.routine import (SAFETY_NOTE, UNLABELLED, End, FollowRule, Phase, RoutineMachine, Say,
-                               Start, Timing)
+from posecheck.apps.live import LiveOptions, run_live
+from posecheck.judge.follow import UNLABELLED, FollowRule
+from posecheck.judge.routine import End, Phase, RoutineMachine, Say, Start, Timing
+from posecheck.judge.speech import SAFETY_NOTE
+from posecheck.run.live_stages import Capture, FrameSlot
 from posecheck.io.sources import SourceInfo, VideoSource
 from posecheck.core.types import Assessment, Frame, FrameResult, State
 
@@ -39,7 +42,7 @@ TIMING = Timing(intro_s=2.0, card_s=2.0, countdown_s=3.0, switch_s=2.0, rest_s=3
 
 
 def _exercise(ex_id: str, kind: str = "hold", target: float = 2.0, sides=()) -> Exercise:
-    rule = Rule(name="r", description="", measure="x", low=0.0, high=1.0, cue_low="Lift higher",
+    rule = Rule(name="r", description="", measure="trunk_lean", low=0.0, high=1.0, cue_low="Lift higher",
                 cue_high="Lower", landmarks=())
     return Exercise(id=ex_id, title=ex_id.title(), instructions="Do it.", view="side", rules=(rule,),
                     goal=Goal(kind, target), sides=tuple(sides))
@@ -458,14 +461,65 @@ def _wait_begun(proc, begun, timeout=60.0):
         pytest.fail(f"posecheck live did not start: {''.join(proc.stderr_lines)}")
 
 
+def _intra_frame_copy(clip: Path, out: Path) -> list[tuple[float, int]]:
+    """``clip`` re-encoded with every frame a JPEG (MJPEG AVI): each frame's data is then larger than
+    a reader's buffer, so how far a process has read into the file tells which frame it is on.
+    Returns (time, byte offset just past the frame's data) per frame."""
+    import av
+    import cv2
+
+    cap = cv2.VideoCapture(str(clip))
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), cap.get(cv2.CAP_PROP_FPS),
+                             (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))))
+    try:
+        ok, frame = cap.read()
+        while ok:
+            writer.write(frame)
+            ok, frame = cap.read()
+    finally:
+        cap.release()
+        writer.release()
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        return [(float(p.pts * p.time_base), p.pos + p.size) for p in container.demux(stream) if p.pts is not None]
+
+
+def _read_offset(pid: int, path: Path) -> int:
+    """How far process ``pid`` has read into ``path``: the largest offset of its descriptors open on it."""
+    offset = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            if os.readlink(fd) == str(path):
+                for line in Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text().splitlines():
+                    if line.startswith("pos:"):
+                        offset = max(offset, int(line.split()[1]))
+    return offset
+
+
+def _wait_read_past(proc, path: Path, offset: int, timeout: float = 300.0) -> None:
+    """Until ``proc`` has read ``path`` past ``offset``: a condition on its work, whatever the machine's load."""
+    deadline = time.monotonic() + timeout
+    while _read_offset(proc.pid, path) < offset:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"posecheck live never read {path.name} past byte {offset}: {''.join(proc.stderr_lines)}")
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="needs Linux /proc to follow the reader")
 def test_ctrl_c_saves_the_session_and_a_kill_loses_no_earlier_session(tmp_path):
     db, out = tmp_path / "history.sqlite3", tmp_path / "summary.json"
-    clip = str(sample("bridge.mp4"))
-    # Ctrl-C mid-hold: the session ends 'interrupted' with its partial results, summary saved.
-    proc, begun = _start_live("--source", clip, "--exercise", "bridge", "--no-window", "--mute",
-                              "--history", str(db), "--summary", str(out))
+    # Ctrl-C mid-hold: the session ends 'interrupted' with its partial results, summary saved. With
+    # --speed 0 every frame is judged before the next is read (none dropped, none paced by the clock),
+    # so once the reader is 2 s into the hold, 2 s of it have been judged, however slow the machine.
+    clip = (tmp_path / "bridge.avi").resolve()
+    frames = _intra_frame_copy(sample("bridge.mp4"), clip)
+    start, end, _ = json.loads(sample("bridge.truth.json").read_text())["correct_spans"][0]
+    into_hold = next(offset for t, offset in frames if t >= min(start + 2.0, end))
+    proc, begun = _start_live("--source", str(clip), "--exercise", "bridge", "--no-window", "--mute",
+                              "--speed", "0", "--history", str(db), "--summary", str(out))
     _wait_begun(proc, begun)
-    time.sleep(4.5)
+    _wait_read_past(proc, clip, into_hold)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(30) == 130, "".join(proc.stderr_lines)
     summary = json.loads(out.read_text())
@@ -473,8 +527,8 @@ def test_ctrl_c_saves_the_session_and_a_kill_loses_no_earlier_session(tmp_path):
     [first] = _history_rows(db)
     assert first.ended == "interrupted" and [r.exercise for r in first.results] == ["bridge"]
     # SIGKILL mid-session: nothing can be saved for it, but the earlier session stays whole.
-    proc, begun = _start_live("--source", clip, "--exercise", "bridge", "--no-window", "--mute",
-                              "--history", str(db))
+    proc, begun = _start_live("--source", str(sample("bridge.mp4")), "--exercise", "bridge", "--no-window",
+                              "--mute", "--history", str(db))
     _wait_begun(proc, begun)
     time.sleep(1.5)
     proc.kill()
@@ -555,7 +609,7 @@ def _raw_canvases(clip: Path, t0: float, t1: float) -> list[np.ndarray]:
     """The clip's frames between t0 and t1 as the window shows them without any overlay."""
     import cv2
 
-    from posecheck.apps.live import CANVAS_H, CANVAS_W, Layout
+    from posecheck.draw.live_canvas import CANVAS_H, CANVAS_W, Layout
 
     out = []
     src = VideoSource(clip)

@@ -23,10 +23,16 @@ import pytest
 
 from posecheck.apps.cli import main
 from posecheck.errors import PosecheckError
-from posecheck.apps.report import (
-    SAFETY_NOTE, ClipReport, KeyFrames, Series, clip_score, expand_inputs, fault_episodes, render_index,
-    rule_series, slugify, svg_rule_plot, svg_timeline)
-from posecheck.core.types import Assessment, Frame, FrameResult, RuleResult, State
+from posecheck.core.features import compute_features
+from posecheck.core.types import Assessment, Frame, FrameResult, Pose, RuleResult, State
+from posecheck.draw.key_frames import KeyFrames
+from posecheck.draw.report_html import ClipReport, render_index
+from posecheck.draw.report_svg import svg_rule_plot, svg_timeline
+from posecheck.draw.report_text import SAFETY_NOTE
+from posecheck.io.inputs import expand_inputs, slugify
+from posecheck.judge.exercises import get_exercise
+from posecheck.judge.scores import clip_score
+from posecheck.judge.series import Series, fault_episodes, rule_series
 from posecheck.io.video import VideoWriter
 
 SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
@@ -70,9 +76,9 @@ def result(t, state, results=(), hold=0.0, exercise="bridge") -> FrameResult:
                        hold_s=hold, exercise=exercise)
 
 
-def rr(name, value, low=0.0, high=10.0, cue="fix it"):
+def rr(name, value, low=0.0, high=10.0, cue="fix it", gate=False):
     ok = low <= value <= high
-    return RuleResult(name, ok, value, low, high, "" if ok else cue, joint=None)
+    return RuleResult(name, ok, value, low, high, "" if ok else cue, joint=None, gate=gate)
 
 
 # -- unit tests ----------------------------------------------------------------
@@ -130,21 +136,70 @@ def test_timeline_segments_seek():
 
 
 def test_key_frames_first_fault_and_best_form():
-    keys = KeyFrames(gates={"lying"})
+    keys = KeyFrames()
     img = np.zeros((4, 4, 3), np.uint8)
 
     def feed(t, state, results):
         keys.observe(img + int(t * 10), Frame(img, t, int(t * 10)), result(t, state, results))
 
+    def lying(value):
+        return rr("lying", value, gate=True)
+
     feed(0.0, State.NO_PERSON, [])
-    feed(0.1, State.INCORRECT, [rr("lying", 5), rr("hip", 12, cue="Lift")])
-    feed(0.2, State.INCORRECT, [rr("lying", 5), rr("hip", 14, cue="Lift")])
-    feed(0.3, State.CORRECT, [rr("lying", 0.1), rr("hip", 9)])
-    feed(0.4, State.CORRECT, [rr("lying", 0.1), rr("hip", 5)])  # centred: the best (gate margin ignored)
-    feed(0.5, State.CORRECT, [rr("lying", 5), rr("hip", 8)])
+    feed(0.1, State.INCORRECT, [lying(5), rr("hip", 12, cue="Lift")])
+    feed(0.2, State.INCORRECT, [lying(5), rr("hip", 14, cue="Lift")])
+    feed(0.3, State.CORRECT, [lying(0.1), rr("hip", 9)])
+    feed(0.4, State.CORRECT, [lying(0.1), rr("hip", 5)])  # centred: the best (gate margin ignored)
+    feed(0.5, State.CORRECT, [lying(5), rr("hip", 8)])
     assert list(keys.faults) == ["bridge:hip"]
     assert keys.faults["bridge:hip"]["t"] == 0.1 and keys.faults["bridge:hip"]["cue"] == "Lift"
     assert keys.best["t"] == 0.4 and keys.best["correct"]
+
+
+def _results_at(exercise, margins: dict[str, float]) -> list[RuleResult]:
+    """Every rule of the exercise passing, each at the given share inside its range (default: centred)."""
+    out = []
+    for rule in exercise.rules:
+        value = rule.low + margins.get(rule.name, 0.5) * (rule.high - rule.low)
+        out.append(RuleResult(rule.name, True, value, rule.low, rule.high, gate=rule.gate))
+    return out
+
+
+def test_knee_to_chest_best_form_counts_the_knee_bent_margin():
+    # knee_bent is a starting-position gate of lumbar_spine_stretch but an ordinary rule of
+    # knee_to_chest: there, a knee barely bent enough is not the best form.
+    knee_to_chest = get_exercise("knee_to_chest")
+    assert not knee_to_chest.rule("knee_bent").gate and get_exercise("lumbar_spine_stretch").rule("knee_bent").gate
+    edge = _results_at(knee_to_chest, {"knee_bent": 0.98})  # knee_bent 2% inside its range
+    assert [r.name for r in edge if r.gate] == ["lying"]
+    assert min(r.margin for r in edge if not r.gate) == pytest.approx(0.02)
+    inside = _results_at(knee_to_chest, {name: 0.4 for name in ("knee_to_chest", "knee_up", "knee_bent",
+                                                                 "hands_at_knee", "other_leg_down")})
+    keys = KeyFrames()
+    img = np.zeros((4, 4, 3), np.uint8)
+    for t, results in ((1.0, edge), (2.0, inside)):
+        keys.observe(img, Frame(img, t, int(t)), result(t, State.CORRECT, results, exercise="knee_to_chest"))
+    assert keys.best["t"] == 2.0  # every rule 40% inside beats one rule 2% inside
+
+
+def test_rule_results_carry_their_rule_gate():
+    from posecheck.judge.exercises import judge
+
+    pose = Pose(xyz=np.random.default_rng(3).uniform(0.2, 0.8, (33, 3)), visibility=np.ones(33),
+                presence=np.ones(33), world=np.zeros((33, 3)), timestamp_s=0.0, image_wh=(640, 480))
+    body = compute_features(pose)
+    for name in ("knee_to_chest", "lumbar_spine_stretch"):
+        exercise = get_exercise(name)
+        results = judge(exercise, body).results
+        assert results and {r.name: r.gate for r in results} == {r.name: r.gate for r in exercise.rules
+                                                                 if r.name in {x.name for x in results}}
+
+
+def test_rule_margin():
+    assert RuleResult("a", True, 5.0, 0.0, 10.0).margin == pytest.approx(0.5)
+    assert RuleResult("a", True, 0.0, 0.0, 10.0).margin == 0.0
+    assert RuleResult("a", False, 12.0, 0.0, 10.0).margin == pytest.approx(-0.2)
+    assert RuleResult("a", None, math.nan, 0.0, 10.0).margin == -1.0
 
 
 def test_expand_inputs(tmp_path):

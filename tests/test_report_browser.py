@@ -42,7 +42,8 @@ import numpy as np
 import pytest
 
 from posecheck.apps.cli import main
-from posecheck.apps.report import Series, svg_rule_plot
+from posecheck.draw.report_svg import svg_rule_plot
+from posecheck.judge.series import Series
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

@@ -1,6 +1,9 @@
-"""The trackers on scripted sequences: exact, frame by frame."""
+"""``posecheck/judge/tracker.py``: the trackers on scripted sequences (exact, frame by frame) and on
+random ones (properties)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
 from posecheck.core.types import State
@@ -117,21 +120,33 @@ def test_cue_changes_at_most_once_a_second():
     assert throttle.update(1.1, "c") == "b"
 
 
-def test_routine_segments_absorb_short_runs_and_bridge_breaks():
-    from posecheck.judge.recognize import segment_labels
-
-    times = [i * 0.5 for i in range(60)]
-    labels = (["bridge"] * 20 + ["cobra"] * 2 + ["bridge"] * 4  # a 1 s misreading inside the bridge
-              + [None] * 8 + ["bridge"] * 10 + [None] * 16)  # a 4 s break in form, then the end
-    spans = segment_labels(times, labels, end_s=30.0)
-    assert [(s.exercise, s.start_s, s.end_s) for s in spans] == [("bridge", 0.0, 22.0), (None, 22.0, 30.0)]
+# ---------------------------------------------------------------- properties
+states = st.sampled_from(list(State))
 
 
-def test_a_span_never_done_correctly_is_a_transition_into_the_next_exercise():
-    from posecheck.judge.recognize import segment_labels
+@given(st.lists(st.tuples(st.floats(0.0, 0.5), states, st.sampled_from([None, "left", "right"])),
+                max_size=200))
+def test_hold_time_never_decreases_nor_exceeds_elapsed_on_random_steps(steps):
+    tracker = HoldTracker()
+    t = 0.0
+    last = 0.0
+    for dt, state, side in steps:
+        t += dt
+        tracker.update(t, state, side)
+        assert tracker.total_s >= last - 1e-9
+        assert tracker.total_s <= t + 1e-9
+        assert sum(tracker.per_side.values()) <= tracker.total_s + 1e-9
+        last = tracker.total_s
+    tracker.finish(t + 0.1)
+    assert tracker.total_s >= last - 1e-9
+    assert tracker.total_s <= t + 0.1 + 1e-9
 
-    times = [i * 0.5 for i in range(40)]
-    labels = ["lumbar"] * 12 + ["twist"] * 10 + ["bridge"] * 18
-    correct = [True] * 12 + [False] * 9 + [True] + [True] * 18  # the twist is correct for 0.5 s only
-    spans = segment_labels(times, labels, end_s=20.0, correct=correct)
-    assert [(s.exercise, s.start_s, s.end_s) for s in spans] == [("lumbar", 0.0, 6.0), ("bridge", 6.0, 20.0)]
+
+@given(st.lists(st.tuples(st.floats(allow_nan=True, allow_infinity=False), st.booleans()), max_size=300))
+def test_reps_never_decrease(values):
+    counter = RepCounter(high_enter=1.0, low_enter=-1.0)
+    last = 0
+    for value, valid in values:
+        reps = counter.update(value, valid)
+        assert reps >= last
+        last = reps

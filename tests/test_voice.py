@@ -14,9 +14,6 @@ import pytest
 from posecheck.io import voice as voice_mod
 from posecheck.errors import PosecheckError
 from posecheck.io.voice import (
-    HIGH,
-    LOW,
-    NORMAL,
     BeepEngine,
     CueScheduler,
     EngineFailed,
@@ -25,6 +22,7 @@ from posecheck.io.voice import (
     make_engine,
     render_to_wav,
 )
+from posecheck.judge.speech import HIGH, LOW, NORMAL
 
 
 class FakeClock:

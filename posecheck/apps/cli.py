@@ -188,7 +188,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from posecheck.io.history import run_history_command
+    from posecheck.apps.history import run_history_command
 
     return run_history_command(args.history, args.exercise, args.plot, args.limit)
 

@@ -31,6 +31,15 @@ JOINT_ANGLES: dict[str, tuple[str, str, str]] = {
 # Landmarks that must be visible for a side to be considered the camera's near side.
 SIDE_BODY = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
 
+# Per-side features besides the joint angles (each ends in ``_left`` / ``_right``).
+SIDE_FEATURES = ("hip_extension", "visibility", "thigh_from_vertical", "wrist_above_head")
+# Features of the whole body (no side).
+BODY_FEATURES = (
+    "torso_length_px", "trunk_from_horizontal", "trunk_from_vertical", "trunk_lean", "shoulder_width_ratio",
+    "hip_width_ratio", "shoulder_hip_width_ratio", "head_above_shoulders", "legs_from_vertical",
+    "thighs_from_vertical", "knees_apart_ratio", "hip_height_ratio",
+)
+
 
 @functools.lru_cache(maxsize=None)
 def lm(side: str, stem: str) -> int:
@@ -44,6 +53,10 @@ ANGLE_NAMES = tuple(f"{name}_{side}" for name in JOINT_ANGLES for side in SIDES)
 _ANGLE_TRIPLES = np.array([[lm(side, stem) for stem in stems]
                            for stems in JOINT_ANGLES.values() for side in SIDES])
 _SIDE_BODY_INDICES = np.array([[lm(side, stem) for stem in SIDE_BODY] for side in SIDES])
+
+# Every name ``compute_features`` fills in: a rule that names another feature fails when it is built.
+FEATURE_NAMES = frozenset(
+    ANGLE_NAMES + tuple(f"{name}_{side}" for name in SIDE_FEATURES for side in SIDES) + BODY_FEATURES)
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,12 @@ def safe_ratio(num: float, den: float) -> float:
     if not (math.isfinite(num) and math.isfinite(den)) or abs(den) < _EPS:
         return math.nan
     return num / den
+
+
+def normal_toward_image_top(direction: np.ndarray) -> np.ndarray:
+    """The normal of a 2D ``direction`` (as long as it) that points up in the image (image y grows down).
+
+    For a direction exactly vertical in the image neither normal is higher: it is ``(dy, -dx)``.
+    """
+    normal = np.array([direction[1], -direction[0]])
+    return -normal if normal[1] > 0 else normal

@@ -7,6 +7,7 @@ tested on synthetic arrays.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +75,9 @@ class RuleResult:
 
     ``ok`` is None when the rule could not be judged (its joints are not
     trustworthy); ``cue`` is the plain-words correction when ``ok`` is False.
+    ``gate`` is carried from the rule (a starting-position rule of this
+    exercise), so that readers never look it up by the rule's name: one name
+    can be a gate in one exercise and not in another.
     """
 
     name: str
@@ -83,6 +87,19 @@ class RuleResult:
     high: float
     cue: str = ""
     joint: int | None = None  # landmark index where the rule is drawn, if any
+    gate: bool = False
+
+    @property
+    def margin(self) -> float:
+        """How far inside [low, high] the value sits, as a share of the range.
+
+        Positive inside, 0 on an edge, negative outside; -1 when the value was
+        not measured.
+        """
+        if not math.isfinite(self.value):
+            return -1.0
+        span = max(self.high - self.low, 1e-6)
+        return min(self.value - self.low, self.high - self.value) / span
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ The file lives in the user's data folder (``default_history_path``) unless the
 
 Design points:
 
-* The schema carries its version in ``PRAGMA user_version``; ``MIGRATIONS`` maps
-  each version to the function that upgrades the one before it, so a later
-  release adds ``MIGRATIONS[2]`` and old files upgrade themselves on open.
+* The schema carries its version in ``PRAGMA user_version``; ``MIGRATIONS``
+  (``posecheck.io.history_schema``, with the tables and rows) maps each
+  version to the function that upgrades the one before it, so a later release
+  adds ``MIGRATIONS[2]`` and old files upgrade themselves on open.
 * WAL journal, ``synchronous=FULL``: every write is one explicit
   ``BEGIN IMMEDIATE ... COMMIT``; a process killed at any point loses at most
   the write it was in, never an earlier session, and readers are never blocked
@@ -20,7 +21,9 @@ Design points:
 * ``readonly=True`` (what listing uses) opens with SQLite's ``mode=ro`` and never
   creates a file: a missing database simply has no sessions.
 
-No OpenCV or MediaPipe here; matplotlib is imported only by ``plot_progress``.
+No OpenCV, MediaPipe or matplotlib here: the tables and the plot of ``posecheck
+history`` are drawn by ``posecheck.draw.history_table`` and
+``posecheck.draw.history_plot``, and the command is ``posecheck.apps.history``.
 """
 
 from __future__ import annotations
@@ -31,22 +34,28 @@ import os
 import sqlite3
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
+from posecheck.io.history_schema import (
+    APPLICATION_ID,
+    ENDINGS,
+    MIGRATIONS,
+    MODES,
+    RESULT_FIELDS,
+    SCHEMA_VERSION,
+    SOURCES,
+    ProgressRow,
+    ResultRow,
+    SessionRow,
+    format_timestamp,
+    parse_timestamp,
+)
 
-SOURCES = ("live", "analyze", "report")
-MODES = ("exercise", "routine")
-ENDINGS = ("complete", "interrupted", "camera_lost")
-RESULT_FIELDS = ("exercise", "side", "hold_s", "target_s", "reps", "target_reps",
-                 "correct_share", "top_fault", "duration_s")
-
-APPLICATION_ID = 0x50534348  # "PSCH" in the database header: marks the file as ours
 DEFAULT_TIMEOUT_S = 2.5
 FILE_NAME = "history.sqlite3"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -86,123 +95,7 @@ def default_history_path(env: Mapping[str, str] | None = None, platform: str | N
     return data_dir(env, platform, home) / FILE_NAME
 
 
-# --------------------------------------------------------------------------- schema
-
-def _migrate_to_1(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute("""
-        CREATE TABLE sessions (
-            id          INTEGER PRIMARY KEY,
-            started_at  TEXT NOT NULL,              -- ISO-8601 UTC, e.g. 2026-05-09T07:35:25Z
-            source      TEXT NOT NULL CHECK (source IN ('live', 'analyze', 'report')),
-            input       TEXT,                       -- file analysed, camera name, ...
-            kind        TEXT,                       -- 'video', 'image', 'camera', ...
-            duration_s  REAL,
-            mode        TEXT NOT NULL DEFAULT 'exercise' CHECK (mode IN ('exercise', 'routine')),
-            ended       TEXT CHECK (ended IN ('complete', 'interrupted', 'camera_lost')),
-                                                    -- NULL: still running, or its process died
-            app_version TEXT NOT NULL
-        )""")
-    conn.execute("""
-        CREATE TABLE results (
-            id            INTEGER PRIMARY KEY,
-            session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            exercise      TEXT NOT NULL,
-            side          TEXT,                     -- NULL for exercises without sides
-            hold_s        REAL NOT NULL DEFAULT 0,  -- correct hold time
-            target_s      REAL,
-            reps          INTEGER,
-            target_reps   INTEGER,
-            correct_share REAL,                     -- share of judged time that was correct, 0..1
-            top_fault     TEXT,                     -- rule that failed longest
-            duration_s    REAL                      -- judged time this row covers (weights the share)
-        )""")
-    conn.execute("CREATE INDEX results_by_session ON results(session_id)")
-    conn.execute("CREATE INDEX results_by_exercise ON results(exercise)")
-    conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
-
-
-# MIGRATIONS[n] upgrades a version n-1 file to version n, inside one transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_to_1,
-}
-SCHEMA_VERSION = max(MIGRATIONS)
-
-
-# --------------------------------------------------------------------------- rows
-
-@dataclass(frozen=True)
-class ResultRow:
-    exercise: str
-    side: str | None = None
-    hold_s: float = 0.0
-    target_s: float | None = None
-    reps: int | None = None
-    target_reps: int | None = None
-    correct_share: float | None = None
-    top_fault: str | None = None
-    duration_s: float | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    id: int
-    started_at: str
-    source: str
-    input: str | None
-    kind: str | None
-    duration_s: float | None
-    mode: str
-    ended: str | None
-    app_version: str
-    results: tuple[ResultRow, ...] = field(default=())
-
-    @property
-    def started(self) -> datetime:
-        return parse_timestamp(self.started_at)
-
-    @property
-    def hold_s(self) -> float:
-        return sum(r.hold_s or 0.0 for r in self.results)
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["results"] = [r.as_dict() for r in self.results]
-        return out
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    date: str  # YYYY-MM-DD in the requested time zone (local by default)
-    exercise: str
-    hold_s: float  # correct hold seconds that day, all sessions and sides
-    correct_share: float | None  # share of judged time that was correct, None if unknown
-    sessions: int
-
-
 # --------------------------------------------------------------------------- helpers
-
-def parse_timestamp(value: str) -> datetime:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
-
-
-def format_timestamp(value: datetime | str | None = None) -> str:
-    """ISO-8601 UTC with a Z, to the second. A naive datetime is taken as UTC."""
-    if value is None:
-        dt = datetime.now(timezone.utc)
-    elif isinstance(value, str):
-        dt = parse_timestamp(value)
-    else:
-        dt = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
 
 def _finite(value) -> float | None:
     if value is None:
@@ -647,135 +540,3 @@ class History:
             out.append(ProgressRow(day, ex, round(g["hold"], 3), None if share is None else round(share, 4),
                                    len(g["ids"])))
         return out
-
-
-# --------------------------------------------------------------------------- presentation
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence], right: Sequence[bool] | None = None) -> str:
-    """A plain text table: columns padded to their widest cell, numbers right-aligned."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    right = right or [False] * len(headers)
-    lines = []
-    for n, row in enumerate(cells):
-        parts = [c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 60:
-        return f"{value:.1f} s"
-    minutes, seconds = divmod(int(round(value)), 60)
-    return f"{minutes}:{seconds:02d}"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
-def _local(stamp: str) -> str:
-    return parse_timestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def sessions_table(rows: Sequence[SessionRow]) -> str:
-    body = []
-    for s in rows:
-        exercises: list[str] = []
-        for r in s.results:
-            if r.exercise not in exercises:
-                exercises.append(r.exercise)
-        name = Path(s.input).name if s.input else ""
-        body.append([s.id, _local(s.started_at), s.source, s.mode, s.ended or "unfinished",
-                     _seconds(s.duration_s), _seconds(s.hold_s), ", ".join(exercises), name])
-    return format_table(["id", "started", "source", "mode", "ended", "duration", "correct hold", "exercises",
-                         "input"], body, right=[True, False, False, False, False, True, True, False, False])
-
-
-def progress_table(rows: Sequence[ProgressRow]) -> str:
-    body = [[p.date, p.exercise, _seconds(p.hold_s), _share(p.correct_share), p.sessions] for p in rows]
-    return format_table(["date", "exercise", "correct hold", "share correct", "sessions"], body,
-                        right=[False, False, True, True, True])
-
-
-def plot_progress(rows: Sequence[ProgressRow], out: str | os.PathLike, title: str = "posecheck progress") -> None:
-    """A PNG with one line per exercise over days: correct hold time above, share correct below.
-
-    Uses matplotlib's Agg canvas directly (no pyplot, no display) and writes
-    through a temporary file renamed into place.
-    """
-    from posecheck.io.outputs import atomic_path
-
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise PosecheckError("--plot needs matplotlib (pip install matplotlib)") from None
-    import matplotlib.dates as mdates
-
-    series: dict[str, list[ProgressRow]] = {}
-    for p in rows:
-        series.setdefault(p.exercise, []).append(p)
-    fig = Figure(figsize=(9, 6), dpi=100)
-    FigureCanvasAgg(fig)
-    hold_ax = fig.add_subplot(2, 1, 1)
-    share_ax = fig.add_subplot(2, 1, 2, sharex=hold_ax)
-    for name, points in sorted(series.items()):
-        days = [date.fromisoformat(p.date) for p in points]
-        hold_ax.plot(days, [p.hold_s for p in points], marker="o", label=name)
-        shares = [(d, 100 * p.correct_share) for d, p in zip(days, points) if p.correct_share is not None]
-        share_ax.plot([d for d, _ in shares], [v for _, v in shares], marker="o", label=name)
-    hold_ax.set_ylabel("correct hold (s)")
-    hold_ax.set_title(title)
-    hold_ax.grid(True, alpha=0.3)
-    hold_ax.legend(loc="best", fontsize="small")
-    share_ax.set_ylabel("time correct (%)")
-    share_ax.set_ylim(0, 105)
-    share_ax.grid(True, alpha=0.3)
-    all_days = sorted({date.fromisoformat(p.date) for p in rows})
-    if len(all_days) == 1:  # one day: give the axis some width instead of a degenerate range
-        hold_ax.set_xlim(all_days[0] - timedelta(days=1), all_days[0] + timedelta(days=1))
-    locator = mdates.AutoDateLocator(maxticks=10)
-    share_ax.xaxis.set_major_locator(locator)
-    share_ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    fig.tight_layout()
-    with atomic_path(out, suffix=".png") as tmp:
-        fig.savefig(str(tmp), format="png")
-
-
-def run_history_command(history_path: str | None, exercise: str | None, plot: str | None,
-                        limit: int, stream=None) -> int:
-    """What ``posecheck history`` does; the CLI only parses arguments."""
-    from posecheck.io.outputs import check_output_path
-
-    stream = stream or sys.stdout
-    if limit < 1:
-        raise PosecheckError("--limit must be at least 1")
-    path = Path(os.path.expanduser(history_path)) if history_path else default_history_path()
-    if plot:
-        check_output_path(plot, [path])
-        if not str(plot).lower().endswith(".png"):
-            raise PosecheckError(f"{plot}: --plot writes a PNG; name it .png")
-    with History(path, readonly=True) as history:
-        total = history.count_sessions(exercise)
-        if total == 0:
-            what = f" of {exercise}" if exercise else ""
-            stream.write(f"No sessions{what} yet ({path}).\n")
-            return 0
-        listed = history.sessions(limit=limit, exercise=exercise)
-        progress = history.progress(exercise)
-    stream.write(f"Sessions ({len(listed)} latest of {total}; history {path})\n")
-    stream.write(sessions_table(listed) + "\n\n")
-    shown_days = sorted({p.date for p in progress})[-limit:]
-    shown = [p for p in progress if p.date in set(shown_days)]
-    more = f", last {len(shown_days)} days" if len(shown_days) < len({p.date for p in progress}) else ""
-    stream.write(f"Progress per day{more}\n")
-    stream.write(progress_table(shown) + "\n")
-    if plot:
-        plot_progress(progress, plot, title=f"posecheck progress - {exercise}" if exercise else "posecheck progress")
-        stream.write(f"Plot written to {plot}\n")
-    return 0

@@ -82,9 +82,17 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         raise
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Text (as UTF-8) or bytes into ``path`` through a temporary file renamed into place."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    write_atomic(path, text)
 
 
 def _clean(value):

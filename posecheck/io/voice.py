@@ -1,6 +1,6 @@
 """Spoken cues from an offline speech engine, on a background thread that never blocks the caller.
 
-``Voice.say(text, priority)`` returns at once. Behind it:
+``Voice.say(text, priority)`` returns at once (priorities: ``posecheck.judge.speech``). Behind it:
 
 * at most ``max_pending`` cues wait (default 1): a newer cue at least as
   important as the weakest waiting one replaces it, a less important one is
@@ -34,10 +34,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from posecheck.errors import PosecheckError
-
-LOW = 0  # encouragement, counts
-NORMAL = 1  # form corrections
-HIGH = 2  # safety: stop, camera lost, ...
+from posecheck.judge.speech import NORMAL
 
 Clock = Callable[[], float]
 

@@ -9,20 +9,11 @@ splits into segments of at least ``min_segment_s``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from posecheck.judge.exercises import Exercise, judge, registry
 from posecheck.core.features import Body
 from posecheck.core.types import State
-
-
-def _margin(value: float, low: float, high: float) -> float:
-    """How far inside [low, high] a value sits, as a share of the range (negative outside)."""
-    span = max(high - low, 1e-6)
-    if not math.isfinite(value):
-        return -1.0
-    return min(value - low, high - value) / span
 
 
 @dataclass(frozen=True)
@@ -50,10 +41,10 @@ def score_exercises(body: Body | None, exercises: dict[str, Exercise] | None = N
         if not results:
             scores.append(Score(ex.id, assessment.state, False, 0.0, -1.0))
             continue
-        gates = [r for r in results if ex.rule(r.name).gate]
+        gates = [r for r in results if r.gate]
         gates_ok = all(r.ok is True for r in gates) and assessment.state is not State.UNCERTAIN
         passed = sum(r.ok is True for r in results) / len(results)
-        margin = sum(_margin(r.value, r.low, r.high) for r in results) / len(results)
+        margin = sum(r.margin for r in results) / len(results)
         scores.append(Score(ex.id, assessment.state, gates_ok, passed, margin))
     return scores
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from posecheck.judge.exercises import Exercise, judge
 from posecheck.core.features import compute_features
 from posecheck.core.smoothing import PoseSmoother
-from posecheck.judge.tracker import CueThrottle, HoldTracker, RepCounter
+from posecheck.judge.tracker import DWELL_S, GRACE_S, CueThrottle, HoldTracker, RepCounter
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 
 
@@ -41,8 +41,8 @@ class Segment:
 class ExerciseSession:
     exercise: Exercise
     smooth: bool = True
-    dwell_s: float = 0.3
-    grace_s: float = 0.5
+    dwell_s: float = DWELL_S
+    grace_s: float = GRACE_S
     cue_interval_s: float = 1.0
 
     frames: int = 0

@@ -19,6 +19,9 @@ from posecheck.core.types import State
 
 # Intervals longer than this (a stalled camera, a seek) count at most this much.
 MAX_FRAME_GAP_S = 1.0
+# The default debounce of a hold (a coach's config may change both: config.py).
+DWELL_S = 0.3  # correct this long before a hold is confirmed
+GRACE_S = 0.5  # a wobble shorter than this inside a hold is counted as held
 
 
 @dataclass
@@ -31,8 +34,8 @@ class Hold:
 
 @dataclass
 class HoldTracker:
-    dwell_s: float = 0.3
-    grace_s: float = 0.5
+    dwell_s: float = DWELL_S
+    grace_s: float = GRACE_S
     max_gap_s: float = MAX_FRAME_GAP_S
 
     total_s: float = 0.0

@@ -4,13 +4,17 @@ Each exercise has a neutral pose, an approach pose (on the way into the
 exercise, clearly not yet correct), the correct target pose and a typical fault,
 all for the person's left side; the right side is the mirror image. Poses are
 solved once (a few least-squares fits) and cached.
+
+Which frames are correct (the clips' truth) is judged here from the actor's own
+geometry (``measures.py``), not from ``posecheck.core``: the truth is an
+independent check of the judge, so it must not share its formulas.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -20,58 +24,11 @@ from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.synthetic.body import ActorPose, Skeleton, forward_kinematics, mirror
 from posecheck.synthetic.camera import View
 from posecheck.synthetic.ik import solve
+from posecheck.synthetic.measures import (angle, from_horizontal, from_vertical, hip_extension, lm, low, mid,
+                                          shoulder_rotation, signed_from_vertical)
 
 EXERCISE_IDS = ("knee_to_chest", "cobra", "side_torso_stretch", "knee_to_chest_rotation",
                 "cat_cow", "forward_bend", "lumbar_spine_stretch", "bridge")
-
-
-# ------------------------------------------------------------------ measuring
-def low(sk: Skeleton, *names: str) -> float:
-    """Lowest height (m) of the named parts' surfaces."""
-    return float(min(p.lowest() for p in sk.parts if p.name in names))
-
-
-def angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
-    """Angle abc in degrees (2D or 3D)."""
-    u, v = np.asarray(a, float) - b, np.asarray(c, float) - b
-    cosv = float(u @ v) / max(float(np.linalg.norm(u) * np.linalg.norm(v)), 1e-12)
-    return float(np.degrees(np.arccos(np.clip(cosv, -1.0, 1.0))))
-
-
-def from_vertical(a: np.ndarray, b: np.ndarray) -> float:
-    """Unsigned angle (deg) of the image line a->b from the vertical, 0 when b is straight above a."""
-    d = np.asarray(b, float) - a
-    return float(np.degrees(np.arctan2(abs(d[0]), -d[1])))
-
-
-def signed_from_vertical(a: np.ndarray, b: np.ndarray) -> float:
-    """Angle (deg) of a->b from image-up; positive when b leans to the image right."""
-    d = np.asarray(b, float) - a
-    return float(np.degrees(np.arctan2(d[0], -d[1])))
-
-
-def from_horizontal(a: np.ndarray, b: np.ndarray) -> float:
-    """Unsigned elevation (deg) of the image line a-b above the horizontal, in [0, 90]."""
-    d = np.asarray(b, float) - a
-    return float(np.degrees(np.arctan2(abs(d[1]), abs(d[0]))))
-
-
-def mid(px: np.ndarray, a: int, b: int) -> np.ndarray:
-    return (px[a] + px[b]) / 2.0
-
-
-def hip_extension(px: np.ndarray, side: str) -> float:
-    """Shoulder-hip-knee angle in the image, unfolded past 180 when the hip is above the line."""
-    s, h, k = (px[getattr(L, f"{side.upper()}_{n}")] for n in ("SHOULDER", "HIP", "KNEE"))
-    a = angle(s, h, k)
-    chord = k - s
-    t = float((h - s) @ chord) / max(float(chord @ chord), 1e-9)
-    above = h[1] < s[1] + t * chord[1]
-    return 360.0 - a if above else a
-
-
-def lm(side: str, stem: str) -> int:
-    return int(L[f"{side.upper()}_{stem}"])
 
 
 # ------------------------------------------------------------------ designs
@@ -88,7 +45,6 @@ class Design:
     judge: Callable[[dict[str, float], str | None], bool]
     poses: Callable[[], dict[str, ActorPose]]  # neutral, approach, correct, fault (left side)
     notes: str = ""
-    extra: dict = field(default_factory=dict)
 
     @functools.cached_property
     def left_poses(self) -> dict[str, ActorPose]:
@@ -111,7 +67,7 @@ DESIGNS: dict[str, Design] = {}
 # Solving every exercise's poses takes a few seconds, so the results are kept in
 # _solved.py (written by samples/make_samples.py) together with a hash of the
 # code that produced them; when the code changes the poses are solved again.
-_SOURCES = ("body.py", "ik.py", "designs.py")
+_SOURCES = ("body.py", "ik.py", "measures.py", "designs.py")
 
 
 def source_hash() -> str:
@@ -575,16 +531,6 @@ _register(Design(
 
 # ------------------------------------------------------------------ lumbar spine stretch
 LUMBAR_VIEW = View.named("front", elevation=22.0)
-
-
-def shoulder_rotation(sk: Skeleton) -> float:
-    """Angle (deg, signed: positive when the chest turns to the person's left) between the
-    shoulder line and the hip line, both projected on the floor plane."""
-    a = sk["l_shoulder"] - sk["r_shoulder"]
-    b = sk["l_hip"] - sk["r_hip"]
-    a2, b2 = np.array([a[0], a[2]]), np.array([b[0], b[2]])
-    cross = b2[0] * a2[1] - b2[1] * a2[0]
-    return float(np.degrees(np.arctan2(-cross, float(a2 @ b2))))
 
 
 def _lumbar_poses() -> dict[str, ActorPose]:

@@ -6,7 +6,9 @@ a ninth exercise is one new file in this folder (it is imported by
 
 A ``Rule`` measures one value (a feature name, ``{side}`` filled in, or a small
 function of the ``Body``) and accepts it in ``[low, high]``; each way of failing
-has its own plain-words cue. ``judge`` turns a Body into an ``Assessment``:
+has its own plain-words cue. A feature name that ``compute_features`` does not
+fill in fails when the rule is built, at import (else the rule would read NaN,
+"uncertain", on every frame). ``judge`` turns a Body into an ``Assessment``:
 ``uncertain`` when the joints a rule needs cannot be trusted or the camera view
 is wrong, ``incorrect`` with the first failing rule's cue, else ``correct``.
 
@@ -21,16 +23,14 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
-from posecheck.errors import PosecheckError
-from posecheck.core.features import Body
+from posecheck.core.features import FEATURE_NAMES, SIDES, Body
 from posecheck.core.landmarks import PoseLandmark
 from posecheck.core.types import Assessment, RuleResult, State
+from posecheck.errors import PosecheckError
 
 Measure = Callable[[Body, str], float]
 
@@ -62,10 +62,22 @@ class Rule:
     # the clock there; a photo, though, must show one end of the movement.
     stills_only: bool = False
 
+    def __post_init__(self) -> None:
+        if callable(self.measure):
+            return
+        try:
+            names = {self.measure.format(side=side) for side in SIDES}
+        except (KeyError, IndexError, ValueError):
+            names = {self.measure}
+        unknown = sorted(names - FEATURE_NAMES)
+        if unknown:
+            raise ValueError(f"rule {self.name!r} measures {self.measure!r}, but there is no feature "
+                             f"{', '.join(map(repr, unknown))} (features: {', '.join(sorted(FEATURE_NAMES))})")
+
     def value(self, body: Body, side: str) -> float:
         if callable(self.measure):
             return float(self.measure(body, side))
-        return float(body.features.get(self.measure.format(side=side), math.nan))
+        return float(body.features[self.measure.format(side=side)])
 
     def landmark_indices(self, side: str) -> tuple[int, ...]:
         return _landmark_indices(self.landmarks, side)
@@ -119,7 +131,12 @@ class Exercise:
     view_cue: str = "Turn so the camera sees you from the side"
     rep_signal: RepSignal | None = None
     description: str = ""
-    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [rule.name for rule in self.rules]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"exercise {self.id}: rule names used twice: {', '.join(twice)}")
 
     @property
     def has_sides(self) -> bool:
@@ -165,7 +182,7 @@ def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True
         else:
             ok, cue = True, ""
         results.append(RuleResult(name=rule.name, ok=ok, value=value, low=rule.low, high=rule.high,
-                                  cue=cue, joint=rule.joint_index(side)))
+                                  cue=cue, joint=rule.joint_index(side), gate=rule.gate))
     return tuple(results)
 
 
@@ -180,7 +197,7 @@ def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessme
         return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
                           side=reported_side)
     # Gates first: if the person is not in the starting position, that is the cue.
-    ordered = sorted(results, key=lambda r: not exercise.rule(r.name).gate)
+    ordered = sorted(results, key=lambda r: not r.gate)
     for result in ordered:
         if result.ok is None:
             return Assessment(state=State.UNCERTAIN, results=results, cue=result.cue,

@@ -26,6 +26,7 @@ import numpy as np
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import seen_from_front, view_measured
 
 
 def shoulders_below_hips(body: Body, side: str) -> float:
@@ -48,14 +49,7 @@ TANGLED_THIGH_SHARE = 0.6
 
 def is_front_view(body: Body) -> bool:
     """Seen from the feet, squarely or obliquely: the shoulder line shows."""
-    ratio = body.features["shoulder_width_ratio"]
-    return ratio == ratio and ratio >= FRONT_VIEW_SHOULDER_RATIO
-
-
-def view_known(body: Body) -> bool:
-    """The view can be told (side or from the feet): the shoulders and hips were placed."""
-    ratio = body.features["shoulder_width_ratio"]
-    return ratio == ratio
+    return seen_from_front(body, FRONT_VIEW_SHOULDER_RATIO)
 
 
 def bridge_side(body: Body) -> str:
@@ -109,7 +103,7 @@ BRIDGE = register(Exercise(
     view="side",
     goal=Goal("hold", 20.0),
     choose_side=bridge_side,
-    view_ok=view_known,
+    view_ok=view_measured,  # side or from the feet: the view must be told, either works
     view_cue="Turn so the camera sees you from the side",
     description="Hook lying seen from the side (or from the feet); the hips rise until shoulder, hip "
                 "and knee line up.",

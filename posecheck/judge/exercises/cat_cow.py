@@ -24,6 +24,7 @@ from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, RepSignal, Rule, register
+from posecheck.judge.exercises.views import SideView
 
 # Head angle (deg) against the line of the back in a relaxed tabletop, and how far
 # from it a frame must be to count as cat (below) or cow (above).
@@ -49,9 +50,7 @@ def head_tilt(body: Body, side: str) -> float:
     if not (np.all(np.isfinite(back)) and np.all(np.isfinite(nose))) or length < 1e-6:
         return math.nan
     u = back / length
-    up = np.array([u[1], -u[0]])
-    if up[1] > 0:  # make the normal point up in the image
-        up = -up
+    up = g.normal_toward_image_top(u)
     v = nose - shoulder
     return math.degrees(math.atan2(float(v @ up), float(v @ u)))
 
@@ -76,10 +75,9 @@ def thigh_from_vertical(body: Body, side: str) -> float:
     return 180.0 - g.inclination_from_vertical(body.px[lm(side, "HIP")], body.px[lm(side, "KNEE")])
 
 
-def _side_view(body: Body) -> bool:
-    # On all fours seen from the side the two shoulders overlap in the image.
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio < 0.6  # NaN: let the rules' trust checks decide
+# On all fours seen from the side the two shoulders overlap in the image: narrower than this
+# share of the torso length.
+SIDE_VIEW_SHOULDER_RATIO = 0.6
 
 
 CAT_COW = register(Exercise(
@@ -89,7 +87,7 @@ CAT_COW = register(Exercise(
                   "and drop your head (cat), then let your belly sink and lift your head (cow). Repeat slowly."),
     view="side",
     goal=Goal("reps", 10),
-    view_ok=_side_view,
+    view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",
     rep_signal=RepSignal(
         measure=cat_signal,

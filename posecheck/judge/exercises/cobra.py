@@ -20,6 +20,7 @@ import math
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import SideView
 
 
 def _rise(body: Body, side: str, low: str, high: str) -> float:
@@ -96,10 +97,9 @@ def neck_extension(body: Body, side: str) -> float:
     return -angle if facing(body, side) > 0 else angle
 
 
-def side_view(body: Body) -> bool:
-    """Seen from the side the shoulders overlap; seen from the front they spread apart."""
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio < 0.8
+# Seen from the side the shoulders overlap (narrower than this share of the torso length);
+# seen from the front they spread apart.
+SIDE_VIEW_SHOULDER_RATIO = 0.8
 
 
 COBRA = register(Exercise(
@@ -109,7 +109,7 @@ COBRA = register(Exercise(
                   "keep your hips on the floor, elbows close to your body, and look forward."),
     view="side",
     goal=Goal("hold", 20.0),
-    view_ok=side_view,
+    view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",
     description="Prone back extension seen from the side: chest up, pelvis down.",
     rules=(

@@ -22,6 +22,7 @@ from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import SideView
 
 FOLD_MIN_DEG = 60.0
 DEEP_FOLD_DEG = 120.0
@@ -93,11 +94,9 @@ def head_toward_legs(body: Body, side: str) -> float:
     return angle
 
 
-def _side_view(body: Body) -> bool:
-    # From the side the shoulders overlap; from the front a fold foreshortens the
-    # torso, so the shoulders look wide against it.
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio < 0.6
+# From the side the shoulders overlap (narrower than this share of the torso length); from
+# the front a fold foreshortens the torso, so the shoulders look wide against it.
+SIDE_VIEW_SHOULDER_RATIO = 0.6
 
 
 FORWARD_BEND = register(Exercise(
@@ -107,7 +106,7 @@ FORWARD_BEND = register(Exercise(
                   "from the hips and let your hands hang toward your feet. Breathe and hold."),
     view="side",
     goal=Goal("hold", 20.0),
-    view_ok=_side_view,
+    view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",
     rules=(
         Rule(

@@ -17,6 +17,7 @@ import math
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import SideView
 
 OTHER = {"left": "right", "right": "left"}
 
@@ -91,10 +92,9 @@ def other_hip_angle(body: Body, side: str) -> float:
     return body.features[f"hip_angle_{other}"]
 
 
-def side_view(body: Body) -> bool:
-    """Lying seen from the side or obliquely: the shoulders overlap at least partly."""
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio < 0.8
+# Lying seen from the side or obliquely the shoulders overlap at least partly: narrower than
+# this share of the torso length.
+SIDE_VIEW_SHOULDER_RATIO = 0.8
 
 
 KNEE_TO_CHEST = register(Exercise(
@@ -106,7 +106,7 @@ KNEE_TO_CHEST = register(Exercise(
     goal=Goal("hold", 20.0),
     sides=("left", "right"),
     choose_side=hugged_side,
-    view_ok=side_view,
+    view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",
     description="Supine single knee hug seen from the side; the side is the hugged knee.",
     rules=(

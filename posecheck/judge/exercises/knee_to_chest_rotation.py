@@ -50,6 +50,7 @@ from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import seen_from_side
 
 _BODY = ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE")
 
@@ -105,8 +106,7 @@ LEGS_OUT_KNEE_ANGLE = 150.0
 
 def is_side_view(body: Body) -> bool:
     """The shoulders overlap (the camera is beside the mat), as opposed to the front view from the feet."""
-    ratio = body.features["shoulder_width_ratio"]
-    return ratio == ratio and ratio < SIDE_VIEW_SHOULDER_RATIO
+    return seen_from_side(body, SIDE_VIEW_SHOULDER_RATIO)
 
 
 def _side_axes(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
@@ -115,10 +115,7 @@ def _side_axes(body: Body) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] |
     if axis is None:
         return None
     hip, t, n = axis
-    up = np.array([t[1], -t[0]])
-    if up[1] > 0:  # image y grows downward: "up" has a negative y
-        up = -up
-    return hip, t, up, n
+    return hip, t, g.normal_toward_image_top(t), n
 
 
 def _side_knees(body: Body) -> tuple[float, float, float] | None:
@@ -298,15 +295,10 @@ def shoulders_down(body: Body, side: str) -> float:
     return body.features["shoulder_width_ratio"]
 
 
-def front_view(body: Body) -> bool:
-    """Seen from the feet, the head or obliquely the shoulder line shows; from the side it collapses."""
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio >= SIDE_VIEW_SHOULDER_RATIO
-
-
 def usable_view(body: Body) -> bool:
-    """Front view, or a side view of someone lying (trunk near horizontal)."""
-    if front_view(body):
+    """Front view (from the feet, the head or obliquely the shoulder line shows; an unmeasured view
+    is left to the rules' trust checks), or a side view of someone lying (trunk near horizontal)."""
+    if not is_side_view(body):
         return True
     tilt = body.features["trunk_from_horizontal"]
     return not tilt > SIDE_VIEW_MAX_TRUNK_TILT

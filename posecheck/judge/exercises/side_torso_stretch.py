@@ -21,6 +21,7 @@ from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.views import FrontView
 
 OTHER = {"left": "right", "right": "left"}
 # Below this lean the bend has no clear direction; the side then follows the raised arm.
@@ -115,10 +116,9 @@ def working_side(body: Body) -> str:
     return "right" if left_wrist_y <= right_wrist_y else "left"
 
 
-def _front_view(body: Body) -> bool:
-    # From the front the shoulders look wide against the torso; from the side they overlap.
-    ratio = body.features["shoulder_width_ratio"]
-    return not ratio == ratio or ratio >= 0.4
+# From the front the shoulders look wide against the torso (at least this share of its
+# length); from the side they overlap.
+FRONT_VIEW_SHOULDER_RATIO = 0.4
 
 
 SIDE_TORSO_STRETCH = register(Exercise(
@@ -130,7 +130,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
     sides=("left", "right"),
     choose_side=working_side,
     goal=Goal("hold", 20.0),
-    view_ok=_front_view,
+    view_ok=FrontView(FRONT_VIEW_SHOULDER_RATIO),
     view_cue="Face the camera",
     rules=(
         Rule(

@@ -1,0 +1,173 @@
+"""One clip of a report: analysed, its files written, its card's figures and drawings made.
+
+``analyze_clip`` runs in a worker process of the report's pool (or in the
+report's own process with ``--jobs 1``); everything it needs comes in its
+arguments, and it never raises for a bad clip: the error comes back in the
+``ClipReport``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from posecheck.draw.key_frames import KeyFrames, remove_stale_stills
+from posecheck.draw.report_html import CSV_NAME, JSON_NAME, VIDEO_NAME, ClipReport
+from posecheck.draw.report_svg import svg_rule_plot, svg_timeline
+from posecheck.errors import PosecheckError
+from posecheck.io.inputs import clip_date
+from posecheck.judge.scores import clip_score
+from posecheck.judge.series import fault_episodes, rule_series
+
+VIDEO_MAX_SIDE = 1280  # annotated videos in reports are scaled down to this
+MAX_FAULT_SPELLS = 20  # seek links per fault on a card; the rest are counted
+TICK_FRAMES = 10  # decoded frames per progress report
+
+# Told (clip index, frames decoded since the last call) as a clip is decoded.
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ClipJob:
+    index: int
+    path: str
+    folder: str  # the clip's asset folder name inside the report folder
+    out: str  # the report folder
+    exercise: str = "auto"
+    model: str | None = None
+    config: str | None = None
+    sample_fps: float | None = None
+
+
+class _Ticker:
+    """Counts decoded frames and passes them on to ``progress`` in small batches."""
+
+    def __init__(self, index: int, progress: Progress | None = None):
+        self.index = index
+        self.progress = progress
+        self.pending = 0
+
+    def tick(self) -> None:
+        self.pending += 1
+        if self.pending >= TICK_FRAMES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        n, self.pending = self.pending, 0
+        if self.progress is not None:
+            self.progress(self.index, n)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, PosecheckError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def analyze_clip(job: ClipJob, progress: Progress | None = None) -> ClipReport:
+    """Analyses one clip and writes its files; never raises for a bad clip (the error is returned)."""
+    start = time.monotonic()
+    path = Path(job.path)
+    report = ClipReport(index=job.index, path=str(path), name=path.name, folder=job.folder)
+    ticker = _Ticker(job.index, progress)
+    folder = Path(job.out) / job.folder
+    try:
+        report.date = clip_date(path)
+        _analyze_into(job, report, folder, ticker)
+    except Exception as exc:  # one bad clip must not stop the others
+        report.error = one_line(exc)
+        with_contents = folder.is_dir() and any(folder.iterdir())
+        if folder.is_dir() and not with_contents:
+            folder.rmdir()
+    finally:
+        ticker.flush()
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticker) -> None:
+    from posecheck.config import load_settings
+    from posecheck.draw.annotated import AnnotatedVideo, Annotator
+    from posecheck.io.outputs import csv_text, json_line, write_atomic
+    from posecheck.io.sources import kind_of
+    from posecheck.io.video import probe_fps
+    from posecheck.run.pipeline import AUTO, AnalyzeOptions, analyze_file
+
+    settings = load_settings(job.config)
+    fixed = None if job.exercise == AUTO else settings.exercise(job.exercise)
+    path = Path(job.path)
+    kind = kind_of(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_stills(folder)
+    keys = KeyFrames()
+    options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False)
+
+    def on_frame(image, frame, result):
+        keys.observe(image, frame, result)
+        ticker.tick()
+
+    video: AnnotatedVideo | None = None
+    if kind == "video":
+        video = AnnotatedVideo(folder / VIDEO_NAME, probe_fps(path), exercises=settings.exercises,
+                               exercise=fixed, max_side=VIDEO_MAX_SIDE, on_frame=on_frame)
+        with video:
+            analysis = analyze_file(str(path), job.exercise, options, sink=video)
+        report.video = VIDEO_NAME
+        report.video_start_s = video.start_s
+    else:
+        annotate = Annotator(settings.exercises, fixed, VIDEO_MAX_SIDE)  # a still: no video
+
+        def still(frame, result):
+            # One frame has no time to dwell in: show the frame's own judgement.
+            result = replace(result, state=result.assessment.state, cue=result.assessment.cue)
+            on_frame(annotate(frame.image, result), frame, result)
+
+        analysis = analyze_file(str(path), job.exercise, options, sink=still)
+    summary = analysis.summary
+    report.summary = summary
+    ex_id = summary.get("exercise")
+    exercise = settings.exercises.get(ex_id) if ex_id else None
+    report.exercise = ex_id
+    report.title = exercise.title if exercise else "no exercise recognised"
+    report.instructions = exercise.instructions if exercise else ""
+    report.score = clip_score(summary)
+
+    rule_names = sorted({r.name for fr in analysis.frames for r in fr.assessment.results})
+    write_atomic(folder / CSV_NAME, csv_text(analysis.frames, rule_names))
+    write_atomic(folder / JSON_NAME, json_line(summary) + "\n")
+
+    frames = analysis.frames
+    t0 = frames[0].timestamp_s if frames else 0.0
+    t1 = t0 + float(summary.get("duration_s") or 0.0)
+    if t1 <= t0:
+        t1 = (frames[-1].timestamp_s if frames else t0) + 1e-3
+    video_id = f"video-{job.index:02d}" if report.video else None
+    offset = report.video_start_s
+
+    report.stills = keys.write(folder, settings.exercises)
+
+    # Faults with every spell, for seeking.
+    episodes = fault_episodes(frames)
+    for fault in summary.get("faults") or []:
+        spells = episodes.get(fault["rule"], [])
+        report.faults.append({"rule": fault["rule"], "cue": fault.get("cue", ""), "seconds": fault.get("seconds", 0.0),
+                              "first_s": fault.get("first_s", 0.0),
+                              "spells": [[round(a, 3), round(b, 3)] for a, b in spells[:MAX_FAULT_SPELLS]],
+                              "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
+
+    report.timeline = svg_timeline(summary.get("segments") or [], t0, t1, video_id, offset)
+    units = {}
+    descriptions = {}
+    for ex in settings.exercises.values():
+        for rule in ex.rules:
+            units.setdefault(rule.name, rule.unit)
+            descriptions.setdefault(rule.name, rule.description)
+    if exercise is not None:  # the clip's own exercise wins for shared rule names
+        units.update({r.name: r.unit for r in exercise.rules})
+        descriptions.update({r.name: r.description for r in exercise.rules})
+    for name, series in rule_series(frames, units).items():
+        report.plots.append({"name": name, "description": descriptions.get(name, ""), "unit": series.unit,
+                             "svg": svg_rule_plot(series, t0, t1, video_id, offset, descriptions.get(name, ""))})

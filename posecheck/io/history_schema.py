@@ -1,0 +1,135 @@
+"""What the session history file holds: its tables, the migrations that make them, the rows read back.
+
+The schema carries its version in ``PRAGMA user_version``; ``MIGRATIONS`` maps
+each version to the function that upgrades the one before it, so a later
+release adds ``MIGRATIONS[2]`` here and old files upgrade themselves on open
+(``posecheck.io.history.History`` runs them). Times are stored as ISO-8601 UTC
+with a Z, to the second.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+SOURCES = ("live", "analyze", "report")
+MODES = ("exercise", "routine")
+ENDINGS = ("complete", "interrupted", "camera_lost")
+RESULT_FIELDS = ("exercise", "side", "hold_s", "target_s", "reps", "target_reps",
+                 "correct_share", "top_fault", "duration_s")
+
+APPLICATION_ID = 0x50534348  # "PSCH" in the database header: marks the file as ours
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("""
+        CREATE TABLE sessions (
+            id          INTEGER PRIMARY KEY,
+            started_at  TEXT NOT NULL,              -- ISO-8601 UTC, e.g. 2026-05-09T07:35:25Z
+            source      TEXT NOT NULL CHECK (source IN ('live', 'analyze', 'report')),
+            input       TEXT,                       -- file analysed, camera name, ...
+            kind        TEXT,                       -- 'video', 'image', 'camera', ...
+            duration_s  REAL,
+            mode        TEXT NOT NULL DEFAULT 'exercise' CHECK (mode IN ('exercise', 'routine')),
+            ended       TEXT CHECK (ended IN ('complete', 'interrupted', 'camera_lost')),
+                                                    -- NULL: still running, or its process died
+            app_version TEXT NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE results (
+            id            INTEGER PRIMARY KEY,
+            session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            exercise      TEXT NOT NULL,
+            side          TEXT,                     -- NULL for exercises without sides
+            hold_s        REAL NOT NULL DEFAULT 0,  -- correct hold time
+            target_s      REAL,
+            reps          INTEGER,
+            target_reps   INTEGER,
+            correct_share REAL,                     -- share of judged time that was correct, 0..1
+            top_fault     TEXT,                     -- rule that failed longest
+            duration_s    REAL                      -- judged time this row covers (weights the share)
+        )""")
+    conn.execute("CREATE INDEX results_by_session ON results(session_id)")
+    conn.execute("CREATE INDEX results_by_exercise ON results(exercise)")
+    conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
+
+
+# MIGRATIONS[n] upgrades a version n-1 file to version n, inside one transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_to_1,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    exercise: str
+    side: str | None = None
+    hold_s: float = 0.0
+    target_s: float | None = None
+    reps: int | None = None
+    target_reps: int | None = None
+    correct_share: float | None = None
+    top_fault: str | None = None
+    duration_s: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    started_at: str
+    source: str
+    input: str | None
+    kind: str | None
+    duration_s: float | None
+    mode: str
+    ended: str | None
+    app_version: str
+    results: tuple[ResultRow, ...] = field(default=())
+
+    @property
+    def started(self) -> datetime:
+        return parse_timestamp(self.started_at)
+
+    @property
+    def hold_s(self) -> float:
+        return sum(r.hold_s or 0.0 for r in self.results)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["results"] = [r.as_dict() for r in self.results]
+        return out
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    date: str  # YYYY-MM-DD in the requested time zone (local by default)
+    exercise: str
+    hold_s: float  # correct hold seconds that day, all sessions and sides
+    correct_share: float | None  # share of judged time that was correct, None if unknown
+    sessions: int
+
+
+def parse_timestamp(value: str) -> datetime:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+
+def format_timestamp(value: datetime | str | None = None) -> str:
+    """ISO-8601 UTC with a Z, to the second. A naive datetime is taken as UTC."""
+    if value is None:
+        dt = datetime.now(timezone.utc)
+    elif isinstance(value, str):
+        dt = parse_timestamp(value)
+    else:
+        dt = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,159 @@
+"""``posecheck/judge/exercises/cat_cow.py`` on synthetic poses: each rule passing and failing with its
+cue, the side detection and the view check.
+
+Named joints are placed at pixel positions of a 1000x1000 frame (visibility 1.0
+unless said); a joint named without a side places both sides' on the same spot.
+No model runs here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from conftest import assess, make_pose, moved, result
+from posecheck.core.features import compute_features
+from posecheck.core.types import State
+from posecheck.judge.exercises import get_exercise
+from posecheck.judge.session import ExerciseSession
+
+W, H = 1000, 1000
+pose = functools.partial(make_pose, image_wh=(W, H))
+# The right side a little less seen: the left is the camera's near side.
+NEAR_LEFT = {"right": 0.6}
+
+
+# Side view, facing image right, the person's left side toward the camera.
+TABLETOP = {
+    "SHOULDER": (600, 500), "ELBOW": (600, 625), "WRIST": (600, 750),
+    "HIP": (300, 500), "KNEE": (300, 750), "ANKLE": (100, 750),
+    "NOSE": (680, 530),  # head a little below the line of the back: neutral
+}
+CAT = moved(TABLETOP, NOSE=(640, 620))  # head dropped
+COW = moved(TABLETOP, NOSE=(680, 430))  # head lifted
+# Sitting back toward the heels: hips behind and below, thighs slanted.
+SAT_BACK = {"HIP": (180, 620), "SHOULDER": (520, 560), "ELBOW": (560, 655)}
+
+
+def cat_cow(joints, vis=NEAR_LEFT):
+    return assess("cat_cow", pose(joints, vis))
+
+
+def test_cat_cow_accepts_cat_and_cow_rejects_neutral():
+    assert cat_cow(CAT).state is State.CORRECT
+    assert cat_cow(COW).state is State.CORRECT
+    neutral = cat_cow(TABLETOP)
+    assert neutral.state is State.INCORRECT
+    assert result(neutral, "back_curve").ok is False
+    assert "round your back up" in neutral.cue
+
+
+def test_cat_cow_head_tilt_sign_does_not_depend_on_facing():
+    from posecheck.judge.exercises.cat_cow import head_tilt
+
+    mirrored = {k: (W - x, y) for k, (x, y) in CAT.items()}
+    a = head_tilt(compute_features(pose(CAT, NEAR_LEFT)), "left")
+    b = head_tilt(compute_features(pose(mirrored, NEAR_LEFT)), "left")
+    assert a == pytest.approx(b) and a < -30
+    assert head_tilt(compute_features(pose(COW, NEAR_LEFT)), "left") > 0
+
+
+def test_cat_cow_reads_the_near_side():
+    # The right side is the better seen one: its joints are read.
+    far_left = cat_cow(moved(CAT, LEFT_WRIST=(300, 750)), vis={"left": 0.6})
+    assert far_left.state is State.CORRECT
+    near_left = cat_cow(moved(CAT, LEFT_WRIST=(300, 750)))
+    assert result(near_left, "hands_under_shoulders").ok is False
+
+
+def test_cat_cow_hands_under_shoulders():
+    a = cat_cow(moved(CAT, WRIST=(850, 700), ELBOW=(720, 600)))
+    assert a.state is State.INCORRECT
+    assert result(a, "hands_under_shoulders").ok is False
+    assert a.cue == "Place your hands right under your shoulders"
+
+
+def test_cat_cow_sitting_back_fails_knees_under_hips():
+    a = cat_cow(moved(COW, **SAT_BACK))
+    assert result(a, "knees_under_hips").ok is False
+    assert a.cue == "Bring your hips over your knees, don't sit back on your heels"
+
+
+def test_cat_cow_kneeling_rule():
+    legs_straight = cat_cow(moved(CAT, KNEE=(300, 750), ANKLE=(300, 1000)))
+    assert result(legs_straight, "kneeling").ok is False
+    assert legs_straight.cue == "Put your knees down on the floor"
+    folded = cat_cow(moved(CAT, ANKLE=(420, 560)))
+    assert result(folded, "kneeling").ok is False
+    assert folded.cue == "Come up onto your hands and knees"
+
+
+def test_cat_cow_back_level_rule():
+    # Hips pushed high with straight-ish arms: a downward-dog-like shape.
+    a = cat_cow(moved(COW, HIP=(330, 250), KNEE=(300, 490), ANKLE=(100, 520)))
+    assert result(a, "back_level").ok is False
+    assert a.cue == "Get down on all fours with your back level"
+
+
+def test_cat_cow_front_view_is_uncertain():
+    front = moved(CAT, LEFT_SHOULDER=(760, 500), RIGHT_SHOULDER=(440, 500))
+    a = cat_cow(front)
+    assert a.state is State.UNCERTAIN
+    assert a.cue == "Turn so the camera sees you from the side"
+
+
+def test_cat_cow_hidden_wrist_is_uncertain():
+    a = cat_cow(CAT, vis={"right": 0.6, "LEFT_WRIST": 0.2})
+    assert a.state is State.UNCERTAIN
+
+
+def _run_cat_cow(script, fps=10):
+    """script: list of (seconds, joints); each phase eases linearly from the previous pose."""
+    session = ExerciseSession(get_exercise("cat_cow"), smooth=False)
+    k = 0
+    previous = script[0][1]
+    counts = []
+    for seconds, joints in script:
+        n = round(seconds * fps)
+        for i in range(n):
+            a = (i + 1) / n
+            eased = {name: tuple(np.add(np.multiply(previous[name], 1 - a), np.multiply(joints[name], a)))
+                     for name in joints}
+            session.step(k / fps, pose(eased, NEAR_LEFT, t=k / fps))
+            counts.append(session.reps.reps)
+            k += 1
+        previous = joints
+    session.finish(k / fps)
+    return session, counts
+
+
+def test_cat_cow_rep_counter_counts_full_cycles():
+    script = [(1.0, TABLETOP)]
+    for _ in range(4):
+        script += [(1.0, CAT), (0.5, CAT), (1.0, COW), (0.5, COW)]
+    script += [(1.0, TABLETOP)]
+    session, counts = _run_cat_cow(script)
+    assert session.summary()["reps"] == 4
+    assert counts == sorted(counts)  # never decreases
+    # The first rep is counted on reaching cow after the first cat, not before.
+    first = counts.index(1)
+    assert 1.0 + 1.5 < first / 10 <= 1.0 + 1.5 + 1.0
+
+
+def test_cat_cow_half_cycles_and_neutral_wobbles_do_not_count():
+    # Cat, back to neutral, cat again, then cow: one rep only.
+    script = [(1.0, TABLETOP), (1.0, CAT), (1.0, TABLETOP), (1.0, CAT), (1.0, COW), (1.0, TABLETOP)]
+    session, _ = _run_cat_cow(script)
+    assert session.summary()["reps"] == 1
+
+
+def test_cat_cow_cycles_sitting_back_do_not_count():
+    cat_back, cow_back = moved(CAT, **SAT_BACK), moved(COW, **SAT_BACK)
+    script = [(1.0, TABLETOP), (1.0, cat_back)]
+    for _ in range(3):
+        script += [(1.0, cow_back), (1.0, cat_back)]
+    script += [(1.0, cow_back), (1.0, TABLETOP), (1.0, CAT), (1.0, COW)]
+    session, _ = _run_cat_cow(script)
+    assert session.summary()["reps"] == 1  # only the last cycle, back on all fours

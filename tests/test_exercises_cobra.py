@@ -1,0 +1,85 @@
+"""``posecheck/judge/exercises/cobra.py`` on synthetic poses: each rule passing and failing with its
+cue, the side choice and the camera-view check.
+
+Named joints are placed at pixel positions of a 640x480 frame (visibility 1.0
+unless a test lowers it); a joint named without a side is the near side's, the
+far side's copy 8 px above it, as a side view shows it. No model runs here.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+from conftest import assess, check_fails, make_pose, moved
+from posecheck.core.types import State
+
+# A side view: the far side's joints 8 px above the near side's.
+pose = functools.partial(make_pose, far_offset=(0.0, -8.0))
+
+
+# Side view, head at the image right, the person's left side toward the camera:
+# pelvis and legs on the floor, trunk lifted 35 degrees, palms under the chest.
+COBRA = {
+    "ANKLE": (100, 400), "KNEE": (220, 398), "HIP": (330, 390), "SHOULDER": (469, 292),
+    "ELBOW": (460, 345), "WRIST": (470, 398), "EAR": (505, 255), "NOSE": (540, 250),
+}
+
+
+def test_cobra_correct():
+    a = assess("cobra", pose(COBRA))
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+
+
+def test_cobra_gates():
+    sitting = moved(COBRA, ANKLE=(600, 400), KNEE=(470, 398), SHOULDER=(340, 220))
+    check_fails("cobra", pose(sitting), "prone", "Lie on your stomach with your legs straight behind you")
+    hips_high = moved(COBRA, HIP=(330, 250), KNEE=(215, 325))
+    check_fails("cobra", pose(hips_high), "legs_down", "Lie on your stomach with your legs straight behind you")
+    knees_bent = moved(COBRA, KNEE=(215, 300))
+    check_fails("cobra", pose(knees_bent), "legs_straight", "Stretch your legs out straight behind you")
+
+
+def test_cobra_chest_lift():
+    flat = moved(COBRA, SHOULDER=(499, 375), ELBOW=(480, 385), WRIST=(500, 398), EAR=(535, 360),
+                 NOSE=(570, 358))
+    check_fails("cobra", pose(flat), "chest_lift", "Press through your hands to lift your chest")
+    upright = moved(COBRA, SHOULDER=(332, 220))
+    check_fails("cobra", pose(upright), "chest_lift", "Lower your chest a little")
+
+
+def test_cobra_pelvis_thighs_and_knees_down():
+    hips_up = moved(COBRA, HIP=(330, 338), KNEE=(220, 370), SHOULDER=(469, 240), ELBOW=(460, 300),
+                    EAR=(505, 203), NOSE=(540, 198))
+    a = check_fails("cobra", pose(hips_up), "pelvis_down", "Keep your hips on the floor")
+    assert a.results[[r.name for r in a.results].index("pelvis_down")].value > 10.5
+    on_knees = moved(COBRA, KNEE=(260, 430), ANKLE=(100, 420))
+    check_fails("cobra", pose(on_knees), "thighs_down", "Keep your hips on the floor")
+    knees_up = moved(COBRA, KNEE=(220, 380))
+    check_fails("cobra", pose(knees_up), "knees_down", "Keep your thighs and knees on the floor")
+
+
+def test_cobra_on_palms_not_forearms():
+    sphinx = moved(COBRA, ELBOW=(430, 395), WRIST=(500, 398))
+    check_fails("cobra", pose(sphinx), "on_palms", "Press up on your palms, not your forearms")
+
+
+def test_cobra_head():
+    cranked = moved(COBRA, EAR=(460, 245))
+    check_fails("cobra", pose(cranked), "head", "Don't crank your head back: look forward")
+    dropped = moved(COBRA, EAR=(520, 300))
+    check_fails("cobra", pose(dropped), "head", "Lift your head and look forward")
+
+
+def test_cobra_hands_placed():
+    reaching = moved(COBRA, ELBOW=(600, 300), WRIST=(630, 398))
+    check_fails("cobra", pose(reaching), "hands_placed",
+                "Place your palms beside your shoulders, elbows close to your body")
+
+
+def test_cobra_wrong_view_and_hidden_wrist_are_uncertain():
+    front = pose(moved(COBRA, LEFT_SHOULDER=(469, 292), RIGHT_SHOULDER=(469, 60)))
+    a = assess("cobra", front)
+    assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
+    hidden = pose(COBRA, visibility={"LEFT_WRIST": 0.1, "RIGHT_WRIST": 0.1})
+    assert assess("cobra", hidden).state is State.UNCERTAIN
