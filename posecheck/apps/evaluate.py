@@ -57,7 +57,7 @@ def photo_verdict(photo: PhotoLabel, body: Body | None, exercises: Exercises) ->
     for ex_id, ex in exercises.items():
         assessment = judge(ex, body)
         states[ex_id] = assessment.state.value
-        failing[ex_id] = agreement.first_failing_rule(assessment, (r.name for r in ex.rules if r.gate))
+        failing[ex_id] = agreement.first_failing_rule(assessment)
     return agreement.PhotoVerdict(
         file=photo.file, exercise=photo.exercise, form=photo.form, fault=photo.fault,
         person=body is not None, states=states, failing=failing,

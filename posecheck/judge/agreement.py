@@ -92,12 +92,11 @@ def fault_rules(exercise: str, fault: str) -> tuple[str, ...] | None:
     return tuple(named) if named else None
 
 
-def first_failing_rule(assessment: Assessment, gates: Iterable[str]) -> str | None:
+def first_failing_rule(assessment: Assessment) -> str | None:
     """The rule whose cue an incorrect judgement gives: the first failing gate, else the first failing rule."""
     if assessment.state is not State.INCORRECT:
         return None
-    gate_names = set(gates)
-    ordered = sorted(assessment.results, key=lambda r: r.name not in gate_names)
+    ordered = sorted(assessment.results, key=lambda r: not r.gate)
     return next((r.name for r in ordered if r.ok is False), None)
 
 
