@@ -126,23 +126,60 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_pose_cache(folder: str | None) -> None:
+    """``--pose-cache DIR`` for the evaluation: the cache every worker process reads."""
+    if folder:
+        os.environ["POSECHECK_CACHE"] = folder
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from posecheck.apps.evaluate import evaluate_clips, evaluate_photos, format_report
+    from posecheck.apps.evaluate import evaluate_clips, evaluate_photos, format_clips, format_report
     from posecheck.io.outputs import check_output_path, write_text_atomic
     import json
 
     if not args.photos and not args.clips:
         raise PosecheckError("give --photos and/or --clips")
+    if args.cv and not args.photos:
+        raise PosecheckError("--cv source needs --photos (the ranges are fitted on the labelled photos)")
     if args.json:
         check_output_path(args.json, [])
+    _use_pose_cache(args.pose_cache)
+    exercises = None
+    if args.ranges:
+        from posecheck.judge.exercises.base import coded_registry, with_fitted_ranges
+
+        if not Path(args.ranges).is_dir():
+            raise PosecheckError(f"{args.ranges}: no such folder")
+        exercises = {ex_id: with_fitted_ranges(ex, Path(args.ranges)) for ex_id, ex in coded_registry().items()}
     results: dict = {}
     if args.photos:
-        results["photos"] = evaluate_photos(args.photos, model=args.model)
+        results["photos"] = evaluate_photos(args.photos, model=args.model, exercises=exercises)
     if args.clips:
-        results["clips"] = evaluate_clips(args.clips, model=args.model)
-    print(format_report(results))
+        results["clips"] = evaluate_clips(args.clips, model=args.model,
+                                          exercises_for=(lambda _clip: exercises) if exercises else None)
+    report = format_report(results)
+    if args.cv:
+        from posecheck.apps.calibrate import clip_exercises_held_out, cross_validate, format_cv
+
+        cv = cross_validate(args.photos, model=args.model)
+        results["fitted"], results["held_out"] = cv["fitted"], cv["held_out"]
+        report += "\n\n" + "\n".join(format_cv(cv))
+        if args.clips:
+            results["clips_held_out"] = evaluate_clips(args.clips, model=args.model,
+                                                       exercises_for=clip_exercises_held_out(cv))
+            report += "\n\n" + "\n".join(format_clips(results["clips_held_out"], "Clips, held out by source"))
+    print(report)
     if args.json:
         write_text_atomic(args.json, json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from posecheck.apps.calibrate import calibrate, format_fits
+
+    _use_pose_cache(args.pose_cache)
+    fits, out_dir = calibrate(args.photos, args.out, model=args.model)
+    print(format_fits(fits, out_dir))
     return 0
 
 
@@ -235,7 +272,24 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--clips", metavar="DIR|CSV", help="folder with labels.csv")
     evaluate.add_argument("--json", metavar="FILE", help="write all figures as JSON")
     evaluate.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    evaluate.add_argument("--pose-cache", metavar="DIR", help="estimated poses kept here (default: $POSECHECK_CACHE)")
+    evaluate.add_argument("--cv", choices=["source"],
+                          help="also refit the ranges on all sources but one and judge that one, for every "
+                               "source (leave-one-source-out), beside the fitted in-sample figures")
+    evaluate.add_argument("--ranges", metavar="DIR",
+                          help="judge with the fitted-range files in DIR (from posecheck calibrate --out) "
+                               "instead of the shipped ones")
     evaluate.set_defaults(func=_cmd_eval)
+
+    calibrate = sub.add_parser("calibrate", help="fit every rule's accepted range to strict-labelled photos")
+    calibrate.add_argument("--photos", required=True, metavar="DIR|CSV",
+                           help="folder with manifest.csv and strict.csv")
+    calibrate.add_argument("--out", metavar="DIR",
+                           help="write <exercise>.json here (default: the shipped fitted/ folder, which the "
+                                "rules read their ranges from)")
+    calibrate.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
+    calibrate.add_argument("--pose-cache", metavar="DIR", help="estimated poses kept here (default: $POSECHECK_CACHE)")
+    calibrate.set_defaults(func=_cmd_calibrate)
 
     history = sub.add_parser("history", help="list past sessions and progress per exercise per day")
     history.add_argument("--history", metavar="PATH",

@@ -11,13 +11,20 @@ fill in fails when the rule is built, at import (else the rule would read NaN,
 "uncertain", on every frame). ``judge`` turns a Body into an ``Assessment``:
 ``uncertain`` when the joints a rule needs cannot be trusted or the camera view
 is wrong, ``incorrect`` with the first failing rule's cue, else ``correct``.
+
+Accepted ranges fitted from labelled data (``posecheck calibrate``) live in
+``fitted/<exercise>.json`` beside this file: when that file exists, ``register``
+takes each rule's range from it instead of the coded default (``coded_registry``
+keeps the coded ones, which the fitter starts from).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Callable
 
 from posecheck.core.features import FEATURE_NAMES, SIDES, Body
@@ -202,18 +209,66 @@ def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessme
     return Assessment(state=State.CORRECT, results=results, cue="", side=reported_side)
 
 
+FITTED_DIR = Path(__file__).resolve().parent / "fitted"
+
+
+def fitted_file(exercise_id: str, folder: Path | None = None) -> Path:
+    return (FITTED_DIR if folder is None else Path(folder)) / f"{exercise_id}.json"
+
+
+def _bound(value, where: str) -> float:
+    if value in ("inf", "-inf"):
+        return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise PosecheckError(f"{where}: {value!r} is not a number (or \"inf\", \"-inf\")")
+
+
+def with_fitted_ranges(exercise: Exercise, folder: Path | None = None) -> Exercise:
+    """The exercise with the rule ranges of its fitted file (unchanged when there is none)."""
+    path = fitted_file(exercise.id, folder)
+    if not path.is_file():
+        return exercise
+    try:
+        rules = json.loads(path.read_text(encoding="utf-8"))["rules"]
+        items = rules.items()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PosecheckError(f"{path}: not a fitted-ranges file ({exc})") from None
+    for name, rng in items:
+        where = f"{path}: rule {name}"
+        if not isinstance(rng, dict):
+            raise PosecheckError(f"{where}: needs {{\"low\": ..., \"high\": ...}}")
+        try:
+            exercise.rule(name)
+        except PosecheckError as exc:  # a stale file: say which
+            raise PosecheckError(f"{path}: {exc}") from None
+        low, high = _bound(rng.get("low"), where), _bound(rng.get("high"), where)
+        if not low <= high:
+            raise PosecheckError(f"{where}: low {low:g} is above high {high:g}")
+        exercise = exercise.with_rule_range(name, low, high)
+    return exercise
+
+
+_CODED: dict[str, Exercise] = {}
 _REGISTRY: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
+    """Add an exercise, with the ranges of its fitted file if there is one; returns what was added."""
     if exercise.id in _REGISTRY:
         raise ValueError(f"exercise {exercise.id} registered twice")
-    _REGISTRY[exercise.id] = exercise
-    return exercise
+    _CODED[exercise.id] = exercise
+    _REGISTRY[exercise.id] = with_fitted_ranges(exercise)
+    return _REGISTRY[exercise.id]
 
 
 def registry() -> dict[str, Exercise]:
     return dict(_REGISTRY)
+
+
+def coded_registry() -> dict[str, Exercise]:
+    """The exercises with the ranges written in their modules, before any fitted file."""
+    return dict(_CODED)
 
 
 def get_exercise(name: str) -> Exercise:
