@@ -16,7 +16,8 @@ from posecheck.errors import PosecheckError
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.config import load_settings
-    from posecheck.io.outputs import atomic_path, check_output_path, csv_text, json_line
+    from posecheck.io.outputs import (check_output_path, csv_text, json_line, refuse_two_on_stdout,
+                                      stdout_taken, write_atomic)
     from posecheck.io.sources import check_input, kind_of
     from posecheck.run.pipeline import AUTO, AnalyzeOptions, analyze_file
 
@@ -25,8 +26,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         settings.exercise(args.exercise)
     for path in args.inputs:  # every input is checked before the first is analysed
         check_input(path)
+    refuse_two_on_stdout(json=args.json, csv=args.csv, video=args.video)
     for out in (args.json, args.csv):
-        if out and out != "-":
+        if out:
             check_output_path(out, args.inputs)
     if args.csv and len(args.inputs) > 1:
         raise PosecheckError("--csv takes one input at a time")
@@ -56,20 +58,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             for analysis in analyses:
                 if analysis.summary.exercise:
                     history.record_summary(analysis.summary, source="analyze")
-    text = "\n".join(lines) + "\n"
-    if args.json and args.json != "-":
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    if args.json == "-" or not args.json:
-        sys.stdout.write(text)
+    if args.json or not stdout_taken(args.csv, args.video):
+        write_atomic(args.json or "-", "\n".join(lines) + "\n")
     if args.csv:
         rule_names = sorted({r.name for fr in analyses[0].frames for r in fr.assessment.results})
-        csv_out = csv_text(analyses[0].frames, rule_names)
-        if args.csv == "-":
-            sys.stdout.write(csv_out)
-        else:
-            with atomic_path(args.csv) as tmp:
-                tmp.write_text(csv_out, encoding="utf-8")
+        write_atomic(args.csv, csv_text(analyses[0].frames, rule_names))
     return 0
 
 
