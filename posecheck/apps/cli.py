@@ -58,8 +58,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             for analysis in analyses:
                 if analysis.summary.exercise:
                     history.record_summary(analysis.summary, source="analyze")
-    if args.json or not stdout_taken(args.csv, args.video):
-        write_atomic(args.json or "-", "\n".join(lines) + "\n")
+    if args.json:
+        write_atomic(args.json, "\n".join(lines) + "\n")
+    if not stdout_taken(args.json, args.csv, args.video):  # stdout is free: the summary for a person
+        from posecheck.draw.text_summary import summary_text
+
+        sys.stdout.write("\n".join(summary_text(a.summary, settings.exercises) for a in analyses))
     if args.csv:
         rule_names = sorted({r.name for fr in analyses[0].frames for r in fr.assessment.results})
         write_atomic(args.csv, csv_text(analyses[0].frames, rule_names))
@@ -228,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("inputs", nargs="+", metavar="INPUT", help="video file(s) or image file(s)")
     analyze.add_argument("--exercise", "-e", required=True,
                          help="exercise id (see `posecheck exercises`), or 'auto' to recognise it")
-    analyze.add_argument("--json", metavar="FILE", help="write JSON Lines summaries here ('-' for stdout)")
-    analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
+    analyze.add_argument("--json", metavar="FILE",
+                         help="write JSON Lines summaries here ('-' for stdout); without it (and without another "
+                              "output on stdout) a short summary for people is printed")
+    analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here ('-' for stdout)")
     analyze.add_argument("--video", metavar="OUT",
                          help="write the video with the skeleton, angles and cues drawn on it (H.264 MP4)")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")

@@ -78,9 +78,16 @@ def no_video_frames(path: str | os.PathLike) -> PosecheckError:
 
 def check_input(path: str | os.PathLike) -> str:
     """An input file that exists and can be read; its kind ('image' or 'video') from its name."""
+    if Path(path).is_dir():
+        raise _a_folder(path)
     kind = kind_of(path)
     _check_readable(path)
     return kind
+
+
+def _a_folder(path: str | os.PathLike) -> PosecheckError:
+    return PosecheckError(f"{path}: is a folder; give the videos or images in it (e.g. {Path(path) / '*.mp4'}), "
+                          f"or report on all of them: posecheck report {path} --out REPORT_FOLDER")
 
 
 def _check_readable(path: str | os.PathLike) -> None:
@@ -89,7 +96,7 @@ def _check_readable(path: str | os.PathLike) -> None:
     if not file.exists():
         raise PosecheckError(f"{path}: no such file")
     if file.is_dir():
-        raise PosecheckError(f"{path}: is a folder, not a video or image")
+        raise _a_folder(path)
     if file.stat().st_size == 0:
         raise PosecheckError(f"{path}: file is empty")
     if not os.access(file, os.R_OK):

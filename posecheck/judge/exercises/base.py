@@ -30,7 +30,7 @@ from typing import Callable
 from posecheck.core.features import FEATURE_NAMES, SIDES, Body
 from posecheck.core.landmarks import PoseLandmark
 from posecheck.core.types import Assessment, RuleResult, State
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, unknown_name
 
 Measure = Callable[[Body, str], float]
 
@@ -275,5 +275,4 @@ def get_exercise(name: str) -> Exercise:
     try:
         return _REGISTRY[name]
     except KeyError:
-        valid = ", ".join(_REGISTRY)
-        raise PosecheckError(f"unknown exercise {name!r} (valid: {valid})") from None
+        raise unknown_name("exercise", name, _REGISTRY) from None
