@@ -122,7 +122,7 @@ def test_leading_one_sided_exercise_walks_every_phase():
     assert "Lift higher" in s.said()  # the correction, once it has lasted a second
     s.run(2.0, state=State.CORRECT, side="right")
     assert m.phase is Phase.SWITCH and m.side == "left" and m.sides_done == {"right"}
-    assert any("Switch sides" in x for x in s.said())
+    assert "Release. Switch to your left side" in s.said()
     s.run(2.0, state=State.NO_PERSON)  # the switch prompt times out
     assert m.phase is Phase.ACTIVE
     s.run(2.0, state=State.CORRECT, side="left")
@@ -588,7 +588,7 @@ def xvfb():
         pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-apps): "
                     "the real-window test needs a virtual X server")
     n = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -633,13 +633,14 @@ def _grab(display: str) -> np.ndarray:
     return read_xwd(dump.stdout)
 
 
-FLOOR = (slice(560, 700), slice(760, 1110))  # a region of the picture without overlay
-RING = (slice(12, 124), slice(1000, 1112))  # the hold timer
+# On the 1920x1080 canvas (live_canvas): the 1280x720 picture at (320, 132), the ring right of it.
+FLOOR = (slice(692, 832), slice(1080, 1430))  # a region of the picture without overlay
+RING = (slice(150, 370), slice(1650, 1870))  # the hold timer
 
 
 def _check_window(shot: np.ndarray, raws: list[np.ndarray]) -> str:
     """Why the screenshot does not show the overlay on the video mid-hold ("" when it does)."""
-    window = shot[:720, :1280]  # no window manager: the 1280x720 window sits at the origin
+    window = shot[:1080, :1920]  # full screen
     if window.std() < 20:
         return "the window is blank"
     # The window shows the video: a floor region matches a raw frame of about that time...
@@ -668,7 +669,7 @@ def test_real_window_shows_the_overlay_mid_hold(tmp_path, xvfb):
     try:
         _wait_begun(proc, begun)
         deadline = time.monotonic() + 30
-        while _grab(xvfb)[:720, :1280].std() < 20:  # wait for the window's first picture
+        while _grab(xvfb)[:1080, :1920].std() < 20:  # wait for the window's first picture
             assert proc.poll() is None and time.monotonic() < deadline, "the window never showed a picture"
             time.sleep(0.2)
         shown = time.monotonic()

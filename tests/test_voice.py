@@ -81,23 +81,22 @@ def test_newer_more_important_replaces_and_queue_stays_bounded():
     assert s.offer("b", NORMAL, 0.1)  # newer, as important: replaces
     assert [i.text for i in s.pending] == ["b"]
     assert not s.offer("c", LOW, 0.2)  # less important: dropped
-    assert s.offer("d", HIGH, 0.3)  # more important: replaces
-    assert [i.text for i in s.pending] == ["d"]
-    assert not s.offer("e", NORMAL, 0.4)
+    assert s.offer("d", HIGH, 0.3)  # never dropped: waits ahead of the droppable ones
+    assert [i.text for i in s.must] == ["d"] and [i.text for i in s.pending] == ["b"]
     assert s.take(0.5) == "d"
+    s.done(0.6)
+    assert s.take(0.6) == "b"
 
 
 def test_two_slots_replace_the_weakest_and_take_the_strongest():
     s = CueScheduler(min_gap_s=0.0, repeat_s=0.0, max_pending=2, max_age_s=None)
     assert s.offer("low", LOW, 0.0)
     assert s.offer("normal", NORMAL, 0.1)
-    assert s.offer("high", HIGH, 0.2)  # replaces "low", the weakest
-    assert sorted(i.text for i in s.pending) == ["high", "normal"]
-    assert s.offer("normal2", NORMAL, 0.3)  # replaces the older normal
-    assert sorted(i.text for i in s.pending) == ["high", "normal2"]
-    assert s.take(0.4) == "high"
+    assert s.offer("normal2", NORMAL, 0.2)  # replaces "low", the weakest
+    assert sorted(i.text for i in s.pending) == ["normal", "normal2"]
+    assert s.take(0.4) == "normal2"
     s.done(0.5)
-    assert s.take(0.5) == "normal2"
+    assert s.take(0.5) == "normal"
 
 
 def test_same_text_not_repeated_within_window():
@@ -114,8 +113,10 @@ def test_same_text_not_repeated_within_window():
 def test_duplicate_pending_is_refreshed_not_added():
     s = CueScheduler(min_gap_s=0.0, repeat_s=0.0, max_pending=2, max_age_s=None)
     assert s.offer("a", LOW, 0.0)
-    assert s.offer("  a ", HIGH, 1.0)  # same words, other spacing
-    assert [(i.text, i.priority, i.offered_at) for i in s.pending] == [("a", HIGH, 1.0)]
+    assert s.offer("  a ", NORMAL, 1.0)  # same words, other spacing
+    assert [(i.text, i.priority, i.offered_at) for i in s.pending] == [("a", NORMAL, 1.0)]
+    assert s.offer("a", HIGH, 2.0)  # now never to be dropped: moved to the kept ones
+    assert s.pending == [] and [(i.text, i.priority) for i in s.must] == [("a", HIGH)]
 
 
 def test_stale_cues_are_dropped():
@@ -131,7 +132,7 @@ def test_queue_never_grows_under_a_flood():
         t = 0.0
         for _ in range(5000):
             t += rng.uniform(0.0, 0.05)
-            s.offer(f"cue {rng.randrange(12)}", rng.choice([LOW, NORMAL, HIGH]), t)
+            s.offer(f"cue {rng.randrange(12)}", rng.choice([LOW, NORMAL]), t)
             assert len(s.pending) <= max_pending
             if s.speaking is None:
                 s.take(t)
