@@ -32,7 +32,7 @@ from posecheck.io.history import History
 from posecheck.apps.live import LiveOptions, run_live
 from posecheck.judge.follow import UNLABELLED, FollowRule
 from posecheck.judge.routine import End, Phase, RoutineMachine, Say, Start, Timing
-from posecheck.judge.speech import SAFETY_NOTE
+from posecheck.judge.speech import HIGH, SAFETY_NOTE
 from posecheck.run.live_stages import Capture, FrameSlot
 from posecheck.io.sources import SourceInfo, VideoSource
 from posecheck.core.types import Assessment, Frame, FrameResult, State
@@ -234,6 +234,51 @@ def test_following_a_side_switch_within_an_exercise():
     assert [e.reason for e in s.events if isinstance(e, End)] == ["complete"]
 
 
+def test_next_on_a_single_exercise_skips_it_and_the_session_is_not_complete():
+    m = RoutineMachine([PLAIN], timing=TIMING)
+    s = Script(m)
+    s.run(2.0 + 2.0 + 3.0 + DT)
+    s.run(0.3, state=State.CORRECT)
+    s.press("next")
+    assert m.finished and m.ended == "interrupted" and m.completed == set()
+    assert [e.reason for e in s.events if isinstance(e, End)] == ["skipped"]
+    assert s.said()[-1] == "Plain skipped. Session saved."
+
+
+def test_the_end_is_always_said():
+    for ended, words in (("complete", "Exercise complete. Well done."),
+                         ("camera_lost", "The camera stopped. Session saved."),
+                         ("interrupted", "Session stopped. Session saved.")):
+        m = RoutineMachine([PLAIN], timing=TIMING)
+        Script(m).run(1.0)
+        assert m.finish(1.0, ended)[-1] == Say(words, HIGH)
+
+
+def test_switch_key_while_following_a_video_wins_over_the_pose():
+    m = RoutineMachine([SIDED], timing=TIMING, follow=True)
+    s = Script(m)
+    s.run(0.5, state=State.CORRECT, side="left")
+    assert m.side == "left"
+    assert s.press("switch") == [Say("Switch to your right side", HIGH)]
+    s.run(0.5, state=State.CORRECT, side="left")  # the judge still sees the left side
+    assert m.side == "right" and m.view().side == "right"
+
+
+def test_following_hides_the_cues_of_an_exercise_the_video_has_left():
+    rule = FollowRule(window_s=2.5, share=0.7, leaving_s=1.0)
+    m = RoutineMachine([PLAIN, REPS], timing=TIMING, follow=True, rule=rule)
+    s = Script(m)
+    s.run(2.0, state=State.INCORRECT, cue="Lift higher", label="plain")
+    assert m.cue_shown and "Lift higher" in s.said()
+    said = len(s.said())
+    s.run(0.6, state=State.INCORRECT, cue="Lower", label="reps")  # the person has started the next one
+    assert not m.cue_shown and m.view().leaving and m.index == 0
+    s.run(1.0, state=State.INCORRECT, cue="Lower", label="reps")
+    assert "Lower" not in s.said()[said:]  # never said for the exercise left
+    s.run(1.5, state=State.INCORRECT, cue="Lower", label="reps")
+    assert m.index == 1 and m.cue_shown  # moved on: its own cues again
+
+
 def test_unknown_key_is_refused():
     with pytest.raises(ValueError, match="pause"):
         RoutineMachine([PLAIN]).press(0.0, "jump")
@@ -419,8 +464,19 @@ def test_routine_follows_a_recorded_video_to_the_next_exercise(tmp_path):
     """Two clips joined (their first 8 s each): the coach moves on when the video does; holds match the truth."""
     feed = JoinedClips([(sample("cobra.mp4"), 8.0), (sample("bridge.mp4"), 8.0)], every=2)  # at 15 fps
     db, out = tmp_path / "history.sqlite3", tmp_path / "summary.json"
+    steps = []
     result = run_live(LiveOptions(exercise="cobra,bridge", window=False, mute=True, history=str(db),
-                                  summary=str(out), feed=feed, speed=0))
+                                  summary=str(out), feed=feed, speed=0,
+                                  on_canvas=lambda canvas, step: steps.append(step)))
+    # Cues belong to the exercise on the screen: none of cobra's once the video shows the bridge.
+    from posecheck.judge.exercises import registry
+
+    def cues(ex_id):
+        return {c for r in registry()[ex_id].rules for c in (r.cue_low, r.cue_high) if c}
+
+    cobra_only = cues("cobra") - cues("bridge")
+    late = [(round(st.t, 2), st.cue) for st in steps if st.t > 8.0 + 1.0 and st.cue in cobra_only]
+    assert late == [], late
     assert result.ended == "complete" and result.dropped == 0
     summary = json.loads(out.read_text())
     assert summary["mode"] == "routine" and summary["follow"] is True
