@@ -172,3 +172,14 @@ def test_cat_cow_clock_runs_while_the_back_moves_not_in_a_still_tabletop():
     assert 5.0 + 6.0 < holds[0].end_s <= 5.0 + 6.5 + signal.max_between_ends_s + 0.5
     still = _run_cat_cow([(8.0, TABLETOP)])[0]
     assert still.holds.total_s == 0.0
+
+
+def test_cat_cow_end_counts_once_the_back_moves_into_it_on_all_fours():
+    # Sitting back (out of position), then back onto all fours already in cat, held still: no
+    # movement, no hold; once the back leaves cat and comes back, the clock runs.
+    cat_back = moved(CAT, **SAT_BACK)
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT)])
+    assert session.holds.total_s == 0.0
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT),
+                               (0.5, TABLETOP), (0.5, CAT), (2.0, CAT)])
+    assert 2.0 <= session.holds.total_s <= 3.0

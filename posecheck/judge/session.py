@@ -48,6 +48,9 @@ class ExerciseSession:
         self.cues = CueThrottle(self.cue_interval_s)
         self._prev: tuple[float, Assessment] | None = None
         self._end_t: float | None = None  # when the rep signal was last at an end, in the position
+        # Whether the back has been seen away from the ends since the person (re)took the position
+        # (true from the start: where the person is first seen counts).
+        self._moved_in_position = True
 
     def _tally(self, t: float) -> None:
         """Account the interval since the previous frame to that frame's raw judgement."""
@@ -108,12 +111,20 @@ class ExerciseSession:
 
     def _moving(self, t: float, assessment: Assessment, value: float, out_of_position: bool) -> Assessment:
         """A correct frame of a repeated movement stays correct only while the movement goes on
-        (``RepSignal.max_between_ends_s``); otherwise it is incorrect with the cue to move."""
+        (``RepSignal.max_between_ends_s``); otherwise it is incorrect with the cue to move.
+
+        An end counts once the signal has moved into it in the position: coming back onto all
+        fours from child's pose with the head hanging is not a cat until the back moves.
+        """
         signal = self.exercise.rep_signal
         if out_of_position:
             self._end_t = None
-        elif value == value and signal.at_end(value):
-            self._end_t = t
+            self._moved_in_position = False
+        elif value == value:
+            if not signal.at_end(value):
+                self._moved_in_position = True
+            elif self._moved_in_position:
+                self._end_t = t
         if (signal.max_between_ends_s is None or assessment.state is not State.CORRECT
                 or (self._end_t is not None and t - self._end_t <= signal.max_between_ends_s)):
             return assessment
