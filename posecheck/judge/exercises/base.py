@@ -110,6 +110,15 @@ class RepSignal:
     low_exit: float
     high_name: str = "high"
     low_name: str = "low"
+    # In a video the hold clock runs only while the movement goes on: in the position, with one end
+    # reached within this many seconds (None: whenever the position holds). A still tabletop is
+    # not the exercise.
+    max_between_ends_s: float | None = None
+    move_cue: str = ""  # said when the clock stops for that
+
+    def at_end(self, value: float) -> bool:
+        """Is the signal at one of its two ends (past ``high_enter`` or ``low_enter``)?"""
+        return value >= self.high_enter or value <= self.low_enter
 
 
 def near_side(body: Body) -> str:
