@@ -191,6 +191,10 @@ def test_symlinked_input_is_still_refused_as_an_output(tmp_path):
     link.symlink_to(clip)
     with pytest.raises(PosecheckError, match="same as an input"):
         check_output_path(link, [clip])
+    hard = tmp_path / "hard.jsonl"
+    os.link(clip, hard)
+    with pytest.raises(PosecheckError, match="same as an input"):
+        check_output_path(hard, [clip])
     with pytest.raises(PosecheckError, match="cannot both write to stdout"):
         refuse_two_on_stdout(json="-", video="/dev/stdout")
     refuse_two_on_stdout(json="-", csv=None, video=str(tmp_path / "v.mp4"))
