@@ -134,7 +134,7 @@ def _use_pose_cache(folder: str | None) -> None:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from posecheck.apps.evaluate import evaluate_clips, evaluate_photos, format_clips, format_report
-    from posecheck.io.outputs import check_output_path, write_text_atomic
+    from posecheck.io.outputs import check_output_path, stdout_taken, write_text_atomic
     import json
 
     if not args.photos and not args.clips:
@@ -168,7 +168,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             results["clips_held_out"] = evaluate_clips(args.clips, model=args.model,
                                                        exercises_for=clip_exercises_held_out(cv))
             report += "\n\n" + "\n".join(format_clips(results["clips_held_out"], "Clips, held out by source"))
-    print(report)
+    print(report, file=sys.stderr if stdout_taken(args.json) else sys.stdout)  # `--json -`: JSON alone on stdout
     if args.json:
         write_text_atomic(args.json, json.dumps(results, indent=1) + "\n")
     return 0
@@ -192,6 +192,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_live(args: argparse.Namespace) -> int:
     from posecheck.config import load_settings
     from posecheck.apps.live import LiveOptions, run_live, summary_text
+    from posecheck.io.outputs import stdout_taken
 
     if args.exercise and args.routine:
         raise PosecheckError("give --exercise NAME or --routine, not both")
@@ -203,7 +204,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
         record_history=not args.no_history, summary=args.summary, mirror=not args.no_mirror,
         speed=args.speed)
     result = run_live(options)
-    sys.stdout.write(summary_text(result.summary))
+    if not stdout_taken(args.summary):  # `--summary -`: stdout carries the JSON alone
+        sys.stdout.write(summary_text(result.summary))
     if result.ended == "camera_lost":
         print("posecheck: the camera stopped delivering frames; the session was saved", file=sys.stderr)
     return result.exit_code

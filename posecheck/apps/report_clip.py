@@ -132,7 +132,8 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     ex_id = summary.exercise
     exercise = settings.exercises.get(ex_id) if ex_id else None
     report.exercise = ex_id
-    report.title = exercise.title if exercise else "no exercise recognised"
+    report.title = (exercise.title if exercise else
+                    f"Routine of {len(summary.exercises)} exercises" if summary.is_routine else "no exercise recognised")
     report.instructions = exercise.instructions if exercise else ""
     report.score = summary.score
 
