@@ -433,3 +433,29 @@ def test_video_option_needs_one_video(tmp_path):
     assert main(["analyze", str(img), "--exercise", "bridge", "--video", str(tmp_path / "o.mp4"),
                  "--no-history"]) == 2
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_faults_are_listed_per_side_and_per_exercise_of_a_routine():
+    def fault(exercise, rule, side, t):
+        return {"exercise": exercise, "rule": rule, "side": side, "cue": f"fix {rule}", "seconds": 1.0,
+                "first_s": t, "spells": [[t, t + 1.0]], "more": 0}
+
+    summary = Summary.from_json({"exercise": "side_torso_stretch", "verdict": "incorrect", "target_s": 20.0,
+                                 "hold_s": 5.0, "sides": {"left": 5.0, "right": 0.0}, "duration_s": 30.0})
+    sided = ClipReport(index=1, path="/c/a.mp4", name="a.mp4", folder="01-a", exercise="side_torso_stretch",
+                       title="Standing side stretch", score=20, summary=summary,
+                       faults=[fault("side_torso_stretch", "side_bend", "right", 9.0),
+                               fault("side_torso_stretch", "arm_overhead", "left", 3.0),
+                               fault("side_torso_stretch", "side_bend", "left", 4.0)])
+    routine = ClipReport(index=2, path="/c/r.mp4", name="r.mp4", folder="02-r", exercise="bridge", title="Bridge",
+                         score=20, summary=Summary.from_json({"exercise": "bridge", "verdict": "incorrect",
+                                                              "target_s": 20.0, "duration_s": 60.0}),
+                         faults=[fault("bridge", "hips_up", None, 30.0), fault("cobra", "chest_lift", None, 50.0)])
+    page = render_index([sided, routine])
+    card = page[page.index('id="clip-01"'):page.index('id="clip-02"')]
+    left, right = card.index("<h4>Left side</h4>"), card.index("<h4>Right side</h4>")
+    assert left < card.index("fix arm_overhead") < card.index("fix side_bend") < right
+    assert card.count("fix side_bend") == 2  # one fault on each side, each under its side
+    card = page[page.index('id="clip-02"'):]
+    assert card.index("<h4>bridge</h4>") < card.index("fix hips_up") < card.index("<h4>cobra</h4>")
+    assert "goal not met" in page and "correct</span>" not in page.split("</table>")[0]

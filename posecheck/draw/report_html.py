@@ -147,12 +147,18 @@ def _faults(r: ClipReport, video_id: str | None) -> list[str]:
         return ['<p class="muted">No faults (getting into position at the start of each side is not one).</p>']
     parts = []
     order = list(SIDE_WORDS)
-    sides = sorted({f.get("side") for f in r.faults}, key=lambda x: (order.index(x) if x in order else len(order), x or ""))
-    for side in sides:
+    exercises = list(dict.fromkeys(f.get("exercise") for f in r.faults))  # a routine's, in order of appearance
+    groups = sorted({(f.get("exercise"), f.get("side")) for f in r.faults},
+                    key=lambda g: (exercises.index(g[0]),
+                                   order.index(g[1]) if g[1] in order else len(order), g[1] or ""))
+    for exercise, side in groups:
+        words = [exercise] if len(exercises) > 1 and exercise else []
         if side is not None:
-            parts.append(f'<h4>{esc(SIDE_WORDS.get(side, side))}</h4>')
+            words.append(SIDE_WORDS.get(side, side) if not words else SIDE_WORDS.get(side, side).lower())
+        if words:
+            parts.append(f'<h4>{esc(", ".join(words))}</h4>')
         parts.append('<ul class="faults">')
-        for f in (f for f in r.faults if f.get("side") == side):
+        for f in (f for f in r.faults if (f.get("exercise"), f.get("side")) == (exercise, side)):
             links = []
             for a, _ in f["spells"]:
                 t = max(0.0, a - r.video_start_s)
