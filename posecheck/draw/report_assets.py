@@ -61,7 +61,7 @@ table.compare td,table.compare th{white-space:nowrap}
  @page{size:A4;margin:12mm}
  body{background:#fff;font-size:10pt;line-height:1.3}
  header,main,footer{max-width:none;padding:0}
- video,.files,.what,footer,th.sortable::after{display:none}
+ video,.files,.what,.no-video,footer,th.sortable::after{display:none}
  .clip{break-before:page;border:none;border-radius:0;padding:0;margin:0}
  h2,h3,h4{break-after:avoid}h3{margin:8px 0 3px}
  .facts{gap:0 10px;margin:4px 0}
