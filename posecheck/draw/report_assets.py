@@ -67,6 +67,7 @@ table.compare td,table.compare th{white-space:nowrap}
  .facts{gap:0 10px;margin:4px 0}
  table{font-size:9pt}th,td{padding:3px 5px}#index td.num{white-space:nowrap}tr,figure,.plot-block,.notes-block{break-inside:avoid}
  td.name,td,th,h2{overflow-wrap:normal;word-break:normal;hyphens:none}
+ .error,.muted{overflow-wrap:break-word;word-break:normal;hyphens:none}
  .stills{gap:6px}.stills figure{width:calc(16.66% - 5px)}.stills figcaption{font-size:7.5pt;line-height:1.2}
  .plots{display:grid;grid-template-columns:1fr 1fr 1fr 1fr;gap:0 10px}
  .plot-block p{font-size:8pt;line-height:1.15;margin:3px 0 0}.plot-block .muted{display:none}svg .tick{font-size:24px}

@@ -106,7 +106,7 @@ def _index_table(reports: list[ClipReport]) -> str:
                 f'<td class="name" data-sort="{esc(r.name.lower())}">{name}</td>'
                 f'<td class="date" data-sort="{esc(r.date)}">{esc(r.date)}</td>'
                 f'<td data-sort="">-</td>'
-                f'<td data-sort="error" class="error">error: {esc(r.error)}</td>'
+                f'<td data-sort="error" class="error">error: {esc(r.error.replace(r.path, r.name))}</td>'
                 f'<td class="num" data-sort=""></td><td class="num" data-sort=""></td>'
                 f'<td class="num" data-sort=""></td></tr>')
             continue
