@@ -99,11 +99,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     check_sample_fps(args.fps)
     reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
-                           config=args.config, sample_fps=args.fps)
+                           config=args.config, sample_fps=args.fps, client=args.client, history=args.history,
+                           record_history=not args.no_history)
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"posecheck: {r.error if r.path in r.error else f'{r.path}: {r.error}'}", file=sys.stderr)
-    print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed")
+    print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed; "
+          f"to attach: {Path(args.out) / 'report.html'} (no videos)")
     return 1 if failed else 0
 
 
@@ -268,6 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     report.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
     report.add_argument("--fps", type=float, metavar="N", help="judge at most N frames per second")
+    report.add_argument("--client", metavar="NAME",
+                        help="whom the clips show: named on the report, stored with them in the history, and "
+                             "compared with their earlier sessions")
+    report.add_argument("--history", metavar="PATH",
+                        help="history database (default: $POSECHECK_HISTORY or the user data folder)")
+    report.add_argument("--no-history", action="store_true",
+                        help="neither store these clips in the history nor compare with it")
     report.set_defaults(func=_cmd_report)
 
     exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from posecheck.core.types import State
 from posecheck.draw.report_text import STATE_LABELS, fmt_time, fmt_value
 from posecheck.judge.exercises import Exercise
-from posecheck.judge.summary import ExerciseFigures, Summary
+from posecheck.judge.summary import GOAL_VERDICT_LABELS, ExerciseFigures, Summary
 
 MAX_FAULTS = 3
 LABEL_WIDTH = 9  # "  verdict" and the other labels line up their values
@@ -67,9 +67,10 @@ def _verdict_line(verdict: State, figures: ExerciseFigures) -> str:
     share = figures.correct_share
     if share is not None:
         words += f" (correct {100 * share:.0f}% of the time)"
-    if figures.target_reps or figures.target_s:
-        words += "; goal reached" if figures.goal_reached else (
-            f"; goal not reached ({100 * figures.goal_fraction:.0f}% of it)")
+    verdict = figures.goal_verdict  # the thresholds of the report's badge and the history's
+    if verdict is not None:
+        words += f"; {GOAL_VERDICT_LABELS[verdict]}" + (
+            "" if figures.goal_reached else f" ({100 * figures.goal_fraction:.0f}% of it)")
     return _line("verdict", words)
 
 
