@@ -297,3 +297,12 @@ def test_real_full_screen_window_and_voice(tmp_path, xvfb_1080p):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ended"] == "complete"
     assert summary["exercises"][0]["sides"]["left"] >= 2.0 and summary["exercises"][0]["sides"]["right"] >= 2.0
+
+
+def test_one_title_per_exercise_everywhere():
+    """The README names each exercise by the title the live screen and the summaries take from its data."""
+    readme = " ".join((REPO / "README.md").read_text().lower().split())
+    for ex in registry().values():
+        assert ex.title.lower() in readme, ex.title
+    for stale in ("seated lumbar twist", "side torso stretch"):
+        assert stale not in readme
