@@ -349,6 +349,7 @@ def run_live(options: LiveOptions) -> LiveResult:
         if voice is not None and options.voice is None:
             with contextlib.suppress(Exception):
                 voice.wait_idle(FINAL_WORDS_S)  # the end is always said
+            with contextlib.suppress(Exception):
                 voice.close()
         if stage is not None:
             stage.close()  # never close the model while its thread may still use it
