@@ -67,3 +67,18 @@ def test_goal_fraction_and_score():
                         width=1, height=1)
         scores.append(video.score)
     assert scores == [50, 50, 75, 0]
+
+
+def test_goal_verdict_thresholds_are_one_table():
+    from posecheck.judge.summary import GOAL_VERDICTS, ExerciseFigures, goal_verdict
+
+    assert [name for _, name in GOAL_VERDICTS] == ["met", "partly", "not_met"]
+    assert [goal_verdict(f) for f in (1.0, 0.999, 0.5, 0.4999, 0.0, None)] == [
+        "met", "partly", "partly", "not_met", "not_met", None]
+    hold = ExerciseFigures("bridge", hold_s=9.0, target_s=20.0)  # 45% of the goal
+    assert hold.goal_verdict == "not_met"
+    sides = ExerciseFigures("side_torso_stretch", target_s=20.0, sides={"left": 20.0, "right": 20.0})
+    assert sides.goal_verdict == "met"
+    reps = ExerciseFigures("cat_cow", reps=3, target_reps=5)
+    assert reps.goal_verdict == "partly"
+    assert ExerciseFigures("cobra").goal_verdict is None  # no goal: nothing to judge it by

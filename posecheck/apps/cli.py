@@ -16,7 +16,8 @@ from posecheck.errors import PosecheckError
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.config import load_settings
-    from posecheck.io.outputs import atomic_path, check_output_path, csv_text, json_line
+    from posecheck.io.outputs import (check_output_path, csv_text, json_line, refuse_two_on_stdout,
+                                      stdout_taken, write_atomic)
     from posecheck.io.sources import check_input, kind_of
     from posecheck.run.pipeline import AUTO, AnalyzeOptions, analyze_file
 
@@ -25,13 +26,16 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         settings.exercise(args.exercise)
     for path in args.inputs:  # every input is checked before the first is analysed
         check_input(path)
+    refuse_two_on_stdout(json=args.json, csv=args.csv, video=args.video)
     for out in (args.json, args.csv):
-        if out and out != "-":
+        if out:
             check_output_path(out, args.inputs)
     if args.csv and len(args.inputs) > 1:
         raise PosecheckError("--csv takes one input at a time")
+    if args.jobs is not None and args.jobs < 1:
+        raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps,  # checks --fps
-                             pose_cache=args.pose_cache)
+                             pose_cache=args.pose_cache, jobs=args.jobs or os.cpu_count() or 1)
 
     lines = []
     image_estimator = None
@@ -56,20 +60,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             for analysis in analyses:
                 if analysis.summary.exercise:
                     history.record_summary(analysis.summary, source="analyze")
-    text = "\n".join(lines) + "\n"
-    if args.json and args.json != "-":
-        with atomic_path(args.json) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-    if args.json == "-" or not args.json:
-        sys.stdout.write(text)
+    if args.json:
+        write_atomic(args.json, "\n".join(lines) + "\n")
+    if not stdout_taken(args.json, args.csv, args.video):  # stdout is free: the summary for a person
+        from posecheck.draw.text_summary import summary_text
+
+        sys.stdout.write("\n".join(summary_text(a.summary, settings.exercises) for a in analyses))
     if args.csv:
         rule_names = sorted({r.name for fr in analyses[0].frames for r in fr.assessment.results})
-        csv_out = csv_text(analyses[0].frames, rule_names)
-        if args.csv == "-":
-            sys.stdout.write(csv_out)
-        else:
-            with atomic_path(args.csv) as tmp:
-                tmp.write_text(csv_out, encoding="utf-8")
+        write_atomic(args.csv, csv_text(analyses[0].frames, rule_names))
     return 0
 
 
@@ -118,6 +117,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         sides = ", ".join(ex.sides) if ex.sides else "none"
         print(f"{ex.id} - {ex.title}")
         print(f"  view: {ex.view}; sides: {sides}; goal: {goal}")
+        print(f"  judged from: {', '.join(ex.views) if ex.views else 'its view only (none measured)'}")
         for rule in ex.rules:
             unit = "" if rule.unit == "" else f" {rule.unit}"
             gate = " (starting position)" if rule.gate else ""
@@ -235,8 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("inputs", nargs="+", metavar="INPUT", help="video file(s) or image file(s)")
     analyze.add_argument("--exercise", "-e", required=True,
                          help="exercise id (see `posecheck exercises`), or 'auto' to recognise it")
-    analyze.add_argument("--json", metavar="FILE", help="write JSON Lines summaries here ('-' for stdout)")
-    analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here")
+    analyze.add_argument("--json", metavar="FILE",
+                         help="write JSON Lines summaries here ('-' for stdout); without it (and without another "
+                              "output on stdout) a short summary for people is printed")
+    analyze.add_argument("--csv", metavar="FILE", help="write per-frame angles and states here ('-' for stdout)")
     analyze.add_argument("--video", metavar="OUT",
                          help="write the video with the skeleton, angles and cues drawn on it (H.264 MP4)")
     analyze.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
@@ -249,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-history", action="store_true", help="do not store this analysis in the history")
     analyze.add_argument("--fps", type=float, metavar="N",
                          help="judge at most N frames per second (hold times stay in real seconds)")
+    analyze.add_argument("--jobs", "-j", type=int, metavar="N",
+                         help="processes for one long video, each a chunk of it (default: the number of "
+                              "cores; short clips, --fps and --pose-cache run in one pass)")
     analyze.set_defaults(func=_cmd_analyze)
 
     report = sub.add_parser("report", help="analyse clips and write an HTML report folder")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from posecheck.draw.history_plot import plot_progress
 from posecheck.draw.history_table import progress_table, sessions_table
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, unknown_name
 from posecheck.io.history import History, default_history_path
 from posecheck.io.outputs import check_output_path
+from posecheck.judge.exercises import registry
 
 
 def run_history_command(history_path: str | None, exercise: str | None, plot: str | None,
@@ -26,6 +27,8 @@ def run_history_command(history_path: str | None, exercise: str | None, plot: st
             raise PosecheckError(f"{plot}: --plot writes a PNG; name it .png")
     with History(path, readonly=True) as history:
         total = history.count_sessions(exercise)
+        if total == 0 and exercise and exercise not in registry():
+            raise unknown_name("exercise", exercise, registry())
         if total == 0:
             what = f" of {exercise}" if exercise else ""
             stream.write(f"No sessions{what} yet ({path}).\n")
