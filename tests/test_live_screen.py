@@ -108,6 +108,9 @@ def _views():
     at("fault", _result(State.INCORRECT, LONG_CUE), LONG_CUE)
     at("hold", _result(State.CORRECT))
     at("no person in view", _result(State.NO_PERSON, "Move into the camera's view"), "Move into the camera's view")
+    gone = _result(State.NO_PERSON, "Move into the camera's view")
+    steps.append(("gone", CoachStep(m.clock(t), m.view(t), FrameResult(**{**gone.__dict__, "pose": None}),
+                                    m.exercise, (), cue="Move into the camera's view", person_lost=True)))
     m.press(t, "pause")
     at("paused", _result(State.CORRECT))
     m.press(t, "pause")
@@ -143,6 +146,8 @@ def test_every_screen_is_readable_and_nothing_overlaps(shape):
             assert any(d.role == "cue" for d in drawn) and "LEFT SIDE" in texts
         if name == "no person in view":
             assert "GET INTO POSITION" in texts  # a pose is there (the judge's state is no person at a change)
+        if name == "gone":
+            assert "NO PERSON" in texts
         assert not any("torso" in t or "deg" in t for t in texts), texts  # no measurement jargon
 
 

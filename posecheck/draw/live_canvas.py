@@ -365,8 +365,8 @@ def _badge_words(step: CoachStep) -> tuple[str, tuple] | None:
     if r is None:
         return None
     state = r.state
-    if state is State.NO_PERSON and r.pose is not None:
-        state = State.INCORRECT  # someone is in view: settling in, not gone
+    if state is State.NO_PERSON and (r.pose is not None or not step.person_lost):
+        state = State.INCORRECT  # someone is in view (or was a moment ago): settling in, not gone
     label = overlay.STATE_BANNERS.get(state, str(state).upper())
     goal = getattr(step.exercise, "goal", None)
     if state is State.CORRECT and goal is not None and goal.kind == "reps":
@@ -439,7 +439,7 @@ def _draw_left(pen: _Pen, step: CoachStep, refs: References | None, mirror: bool
         figure = _figure(refs, ex, view.side, mirror)
         if figure is not None:
             y = _paste(pen.canvas, figure, x, y, w, 220) + 16
-        y = pen.paragraph(goal_words(ex), x, y, w, SMALL, overlay.GREEN, "card", max_lines=3) + 10
+        y = pen.paragraph(goal_words(ex, name_sides=False), x, y, w, SMALL, overlay.GREEN, "card", max_lines=3) + 10
         pen.paragraph(view_words(ex.view), x, y, w, SMALL, overlay.AMBER, "card",
                       max_lines=max(1, (PICTURE[3] - y) // pen.line_h(SMALL)))
 
