@@ -311,3 +311,6 @@ def test_one_title_per_exercise_everywhere():
         assert ex.title.lower() in readme, ex.title
     for stale in ("seated lumbar twist", "side torso stretch"):
         assert stale not in readme
+    from posecheck.draw.words import exercise_title
+
+    assert exercise_title("lumbar_spine_stretch") == "Seated spinal twist"  # as the report's table shows it

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from posecheck import __version__
 from posecheck.draw.report_assets import CSS, JS
+from posecheck.draw.words import exercise_title
 from posecheck.draw.report_text import (
     SAFETY_NOTE,
     STATE_COLORS,
@@ -97,7 +98,7 @@ def _index_table(reports: list[ClipReport]) -> str:
             f'<tr><td class="num" data-sort="{r.index}">{r.index}</td>'
             f'<td class="name" data-sort="{esc(r.name.lower())}">{name}</td>'
             f'<td class="date" data-sort="{esc(r.date)}">{esc(r.date)}</td>'
-            f'<td data-sort="{esc(r.exercise or "")}">{esc(r.exercise or "-")}</td>'
+            f'<td data-sort="{esc(r.exercise or "")}">{esc(exercise_title(r.exercise) if r.exercise else "-")}</td>'
             f'<td data-sort="{esc(verdict)}"><span class="badge" style="background:{color}">'
             f'{esc(STATE_LABELS.get(verdict, verdict))}</span></td>'
             f'<td class="num" data-sort="{s.goal_fraction:.4f}">{esc(reached_short(s))}</td>'
@@ -143,7 +144,8 @@ def _clip_card(r: ClipReport) -> str:
                               else f" at {float(s.fps):.2f} fps" if s.fps else "") + "</dd>"]
     spans = s.exercise_segments
     if len(spans) > 1:
-        items = "; ".join(f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {p.figures.exercise}" for p in spans)
+        items = "; ".join(f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {exercise_title(p.figures.exercise)}"
+                          for p in spans)
         parts.append(f"<dt>exercises seen</dt><dd>{esc(items)}</dd>")
     for warning in s.warnings:
         parts.append(f'<dt>warning</dt><dd class="error">{esc(warning)}</dd>')

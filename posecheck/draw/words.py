@@ -56,9 +56,13 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _title(ex_id: str) -> str:
+def exercise_title(ex_id: str) -> str:
+    """The exercise's one title, from its data (the id itself for an unknown one)."""
     ex = registry().get(ex_id)
     return ex.title if ex is not None else ex_id
+
+
+_title = exercise_title
 
 
 @dataclass(frozen=True)
