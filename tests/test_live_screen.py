@@ -106,6 +106,7 @@ def _views():
     m.update(t)
     assert m.phase is Phase.ACTIVE
     at("fault", _result(State.INCORRECT, LONG_CUE), LONG_CUE)
+    at("fault, the judge sees the other side", _result(State.INCORRECT, "Lift higher", side="right"), "Lift higher")
     at("hold", _result(State.CORRECT))
     at("no person in view", _result(State.NO_PERSON, "Move into the camera's view"), "Move into the camera's view")
     gone = _result(State.NO_PERSON, "Move into the camera's view")
@@ -144,6 +145,9 @@ def test_every_screen_is_readable_and_nothing_overlaps(shape):
             assert "Switch to your RIGHT side" in texts
         if name == "fault":
             assert any(d.role == "cue" for d in drawn) and "LEFT SIDE" in texts
+        if name == "fault, the judge sees the other side":  # the label and the highlighted count agree
+            current = next(d for d in drawn if d.role == "sides" and canvas[d.box[1] + 2, d.box[0] - 4].max() > 60)
+            assert "LEFT SIDE" in texts and current.text.startswith("left")
         if name == "no person in view":
             assert "GET INTO POSITION" in texts  # a pose is there (the judge's state is no person at a change)
         if name == "gone":

@@ -400,7 +400,9 @@ def _draw_ring(pen: _Pen, step: CoachStep, x0: int, y: int) -> int:
     if goal.kind == "reps":
         value, target, small = float(r.reps or 0), float(goal.target), f"/ {goal.target:g} reps"
     elif ex.has_sides:
-        side = r.side if r.side in ex.sides else view.side  # the side on screen, never "both added up"
+        # The side the routine is on (it follows the judge's once that one holds): the one the side
+        # label names, never "both added up".
+        side = view.side if view.side in ex.sides else r.side
         value, target, small = float(r.side_hold_s.get(side, 0.0)), float(goal.target), f"/ {goal.target:g} s"
     else:
         value, target, small = float(r.hold_s), float(goal.target), f"/ {goal.target:g} s"
@@ -415,7 +417,7 @@ def _draw_ring(pen: _Pen, step: CoachStep, x0: int, y: int) -> int:
     pen.text("done" if done else small, (cx, cy + 8), SMALL, role="ring", anchor="tc")
     y = cy + radius + ring + 20
     if ex.has_sides and goal.kind == "hold":
-        current = r.side if r.side in ex.sides else view.side
+        current = view.side if view.side in ex.sides else r.side
         for side in ex.sides:
             secs = r.side_hold_s.get(side, 0.0)
             met = secs >= goal.target
