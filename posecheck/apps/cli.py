@@ -204,7 +204,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         exercise=args.exercise, camera=args.camera or 0, source=args.source, window=not args.no_window,
         mute=args.mute, model=args.model, settings=load_settings(args.config), history=args.history,
         record_history=not args.no_history, summary=args.summary, mirror=not args.no_mirror,
-        speed=args.speed)
+        speed=args.speed, full_screen=not args.windowed)
     result = run_live(options)
     if not stdout_taken(args.summary):  # `--summary -`: stdout carries the JSON alone
         sys.stdout.write(summary_text(result.summary))
@@ -318,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     live = sub.add_parser(
         "live", help="coach live from a camera: the routine of 8 stretches, or one exercise",
-        epilog="Keys: space pause, n next, b back, s switch side, m mute, q or Esc quit. Exit codes: 0 done "
+        epilog="Keys: space pause, n next (skip), b back, s switch side, f full screen, m mute, q or Esc quit. "
+               "Exit codes: 0 done "
                "or quit, 1 camera lost (the session is saved), 2 bad input, 130 Ctrl-C, 143 SIGTERM.")
     what = live.add_mutually_exclusive_group()
     what.add_argument("--exercise", "-e", metavar="NAME",
@@ -328,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--source", metavar="FILE",
                       help="play a video file as if it were the camera, at its own pace (the routine follows it)")
     live.add_argument("--no-window", action="store_true", help="no window (headless use, tests)")
+    live.add_argument("--windowed", action="store_true", help="open in a window instead of full screen")
     live.add_argument("--mute", action="store_true", help="no voice")
     live.add_argument("--no-mirror", action="store_true", help="show the picture as the camera sees it")
     live.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from posecheck import __version__
 from posecheck.draw.report_assets import CSS, JS
+from posecheck.draw.words import exercise_title
 from posecheck.draw.report_text import (
     SAFETY_NOTE,
     STATE_COLORS,
@@ -242,7 +243,8 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                               else f" at {float(s.fps):.2f} fps" if s.fps else "") + "</dd>"]
     spans = s.exercise_segments
     if len(spans) > 1:
-        items = "; ".join(f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {p.figures.exercise}" for p in spans)
+        items = "; ".join(f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {exercise_title(p.figures.exercise)}"
+                          for p in spans)
         parts.append(f"<dt>exercises seen</dt><dd>{esc(items)}</dd>")
     for warning in s.warnings:
         parts.append(f'<dt>warning</dt><dd class="error">{esc(warning)}</dd>')

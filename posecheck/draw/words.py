@@ -23,11 +23,12 @@ def view_words(view: str) -> str:
     return VIEW_WORDS.get(view, f"Camera view: {view}")
 
 
-def goal_words(exercise: Exercise) -> str:
+def goal_words(exercise: Exercise, name_sides: bool = True) -> str:
     goal = exercise.goal
     if goal.kind == "reps":
         return f"{int(goal.target)} slow repetitions"
-    per_side = f" per side ({' and '.join(exercise.sides)})" if exercise.has_sides else ""
+    names = f" ({' and '.join(exercise.sides)})" if name_sides else ""
+    per_side = f" per side{names}" if exercise.has_sides else ""
     return f"Hold {goal.target:g} s{per_side}"
 
 
@@ -56,9 +57,13 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _title(ex_id: str) -> str:
+def exercise_title(ex_id: str) -> str:
+    """The exercise's one title, from its data (the id itself for an unknown one)."""
     ex = registry().get(ex_id)
     return ex.title if ex is not None else ex_id
+
+
+_title = exercise_title
 
 
 @dataclass(frozen=True)
