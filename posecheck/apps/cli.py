@@ -101,8 +101,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     check_sample_fps(args.fps)
+    if args.address and args.engine != "ray":
+        raise PosecheckError("--address needs --engine ray")
     reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
-                           config=args.config, sample_fps=args.fps)
+                           config=args.config, sample_fps=args.fps, engine=args.engine, address=args.address)
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"posecheck: {r.error if r.path in r.error else f'{r.path}: {r.error}'}", file=sys.stderr)
@@ -266,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     report.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
     report.add_argument("--fps", type=float, metavar="N", help="judge at most N frames per second")
+    report.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="local: this machine's processes (default); ray: Ray tasks on a cluster "
+                             "(needs pip install 'posecheck[ray]')")
+    report.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: a running cluster's HOST:PORT, or 'auto' for the one "
+                             "`ray start` made here (default: start a local cluster for this report)")
     report.set_defaults(func=_cmd_report)
 
     exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")

@@ -69,11 +69,23 @@ def plan_jobs(paths: list[Path], out: Path, exercise: str, model=None, config=No
 
 def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exercise: str | None = "auto",
                  jobs: int | None = None, model: str | None = None, config: str | None = None,
-                 sample_fps: float | None = None, progress: bool | None = None) -> list[ClipReport]:
-    """Analyses every clip and writes the report folder; returns one ClipReport per clip."""
+                 sample_fps: float | None = None, progress: bool | None = None, engine: str = "local",
+                 address: str | None = None) -> list[ClipReport]:
+    """Analyses every clip and writes the report folder; returns one ClipReport per clip.
+
+    ``engine`` "local" runs the clips over this machine's processes, "ray" as
+    Ray tasks (``posecheck.run.ray_engine``) on the cluster at ``address`` or
+    on a local one of ``jobs`` CPUs.
+    """
     from posecheck.config import load_settings
     from posecheck.run.progress import Progress
 
+    if engine not in ("local", "ray"):
+        raise PosecheckError(f"unknown engine {engine!r} (local or ray)")
+    if engine == "ray":
+        from posecheck.run.ray_engine import import_ray
+
+        import_ray()  # says how to install it before any work
     out = Path(out)
     paths = expand_inputs(inputs)
     exercise = resolve_exercise(exercise, load_settings(config))
@@ -89,7 +101,7 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     cores = jobs or os.cpu_count() or 1
     # Fewer clips than processes: each clip's own chunks take the cores left over.
     plan = plan_jobs(paths, out, exercise, model=model, config=config, sample_fps=sample_fps,
-                     clip_jobs=max(1, cores // max(1, len(paths))))
+                     clip_jobs=1 if engine == "ray" else max(1, cores // max(1, len(paths))))
     n_jobs = max(1, min(cores, len(plan)))
     expected = {job.index: _frame_count(Path(job.path)) if kind_of(job.path) == "video" else 1 for job in plan}
     done = {job.index: 0 for job in plan}
@@ -110,6 +122,8 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
             bar.update(1)
 
     reports: dict[int, ClipReport] = {}
+    if engine == "ray":
+        return _ray_report(plan, out, address, jobs, progress)
     try:
         if n_jobs == 1:
             for job in plan:
@@ -120,5 +134,23 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     finally:
         bar.close()
     ordered = [reports[job.index] for job in plan]
+    write_atomic(out / "index.html", render_index(ordered))
+    return ordered
+
+
+def _ray_report(plan: list[ClipJob], out: Path, address: str | None, cpus: int | None,
+                progress: bool | None) -> list[ClipReport]:
+    """The clips as Ray tasks; progress in clips done of all, across the cluster."""
+    from posecheck.apps.report_pool import crashed
+    from posecheck.run.progress import Progress
+    from posecheck.run.ray_engine import Failed, run_on_ray
+
+    bar = Progress(len(plan), label="report: clips done", enabled=progress)
+    try:
+        results = run_on_ray(analyze_clip, plan, address=address, num_cpus=cpus, finish=lambda _i: bar.update())
+    finally:
+        bar.close()
+    ordered = [crashed(job, results[job.index].error) if isinstance(results[job.index], Failed)
+               else results[job.index] for job in plan]
     write_atomic(out / "index.html", render_index(ordered))
     return ordered
