@@ -221,7 +221,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
     options = BenchOptions(clip=args.clip, frames=args.frames, exercise=args.exercise, sizes=sizes,
-                           batch=args.batch, jobs=args.jobs, live=not args.no_live, repeat=args.repeat,
+                           batch=args.batch, jobs=args.jobs, long_s=args.long, ray_batch=args.ray_batch,
+                           live=not args.no_live, repeat=args.repeat,
                            model=args.model, out=lambda line: print(line, flush=True))
     results = run_bench(options)
     if args.json:
@@ -348,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch", type=int, default=8, metavar="N",
                        help="copies of the clip in the batch figure (default 8; 0 skips it)")
     bench.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes in the batch (default: cores)")
+    bench.add_argument("--long", type=float, default=180.0, metavar="S",
+                       help="loop the clip to S seconds and analyze it in one pass vs on every core "
+                            "(default 180; 0 skips it)")
+    bench.add_argument("--ray-batch", type=int, default=16, metavar="N",
+                       help="copies in the Ray batch figure, against local processes (default 16; 0 skips it)")
     bench.add_argument("--no-live", action="store_true", help="skip the live-loop figure")
     bench.add_argument("--repeat", type=int, default=1, metavar="N",
                        help="run each measurement N times (in rounds) and show the best (a busy machine)")
