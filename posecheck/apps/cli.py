@@ -98,9 +98,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     check_sample_fps(args.fps)
+    if args.address and args.engine != "ray":
+        raise PosecheckError("--address needs --engine ray")
     reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
                            config=args.config, sample_fps=args.fps, client=args.client, history=args.history,
-                           record_history=not args.no_history)
+                           record_history=not args.no_history, engine=args.engine, address=args.address)
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"posecheck: {r.error if r.path in r.error else f'{r.path}: {r.error}'}", file=sys.stderr)
@@ -221,7 +223,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
     options = BenchOptions(clip=args.clip, frames=args.frames, exercise=args.exercise, sizes=sizes,
-                           batch=args.batch, jobs=args.jobs, live=not args.no_live, repeat=args.repeat,
+                           batch=args.batch, jobs=args.jobs, long_s=args.long, ray_batch=args.ray_batch,
+                           live=not args.no_live, repeat=args.repeat,
                            model=args.model, out=lambda line: print(line, flush=True))
     results = run_bench(options)
     if args.json:
@@ -277,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="history database (default: $POSECHECK_HISTORY or the user data folder)")
     report.add_argument("--no-history", action="store_true",
                         help="neither store these clips in the history nor compare with it")
+    report.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="local: this machine's processes (default); ray: Ray tasks on a cluster "
+                             "(needs pip install 'posecheck[ray]')")
+    report.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: a running cluster's HOST:PORT, or 'auto' for the one "
+                             "`ray start` made here (default: start a local cluster for this report)")
     report.set_defaults(func=_cmd_report)
 
     exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")
@@ -353,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch", type=int, default=8, metavar="N",
                        help="copies of the clip in the batch figure (default 8; 0 skips it)")
     bench.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes in the batch (default: cores)")
+    bench.add_argument("--long", type=float, default=180.0, metavar="S",
+                       help="loop the clip to S seconds and analyze it in one pass vs on every core "
+                            "(default 180; 0 skips it)")
+    bench.add_argument("--ray-batch", type=int, default=16, metavar="N",
+                       help="copies in the Ray batch figure, against local processes (default 16; 0 skips it)")
     bench.add_argument("--no-live", action="store_true", help="skip the live-loop figure")
     bench.add_argument("--repeat", type=int, default=1, metavar="N",
                        help="run each measurement N times (in rounds) and show the best (a busy machine)")

@@ -80,15 +80,25 @@ COMPARED_SESSIONS = 3  # earlier sessions of the client a card compares this one
 def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exercise: str | None = "auto",
                  jobs: int | None = None, model: str | None = None, config: str | None = None,
                  sample_fps: float | None = None, progress: bool | None = None, client: str | None = None,
-                 history: str | os.PathLike | None = None, record_history: bool = True) -> list[ClipReport]:
+                 history: str | os.PathLike | None = None, record_history: bool = True, engine: str = "local",
+                 address: str | None = None) -> list[ClipReport]:
     """Analyses every clip and writes the report folder; returns one ClipReport per clip.
 
     ``history`` is the history file (default: the user's); ``record_history``
-    False neither stores the clips nor reads it.
+    False neither stores the clips nor reads it. ``engine`` "local" runs the
+    clips over this machine's processes, "ray" as Ray tasks
+    (``posecheck.run.ray_engine``) on the cluster at ``address`` or on a local
+    one of ``jobs`` CPUs.
     """
     from posecheck.config import load_settings
     from posecheck.run.progress import Progress
 
+    if engine not in ("local", "ray"):
+        raise PosecheckError(f"unknown engine {engine!r} (local or ray)")
+    if engine == "ray":
+        from posecheck.run.ray_engine import import_ray
+
+        import_ray()  # says how to install it before any work
     out = Path(out)
     paths = expand_inputs(inputs)
     exercise = resolve_exercise(exercise, load_settings(config))
@@ -104,7 +114,7 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     cores = jobs or os.cpu_count() or 1
     # Fewer clips than processes: each clip's own chunks take the cores left over.
     plan = plan_jobs(paths, out, exercise, model=model, config=config, sample_fps=sample_fps,
-                     clip_jobs=max(1, cores // max(1, len(paths))))
+                     clip_jobs=1 if engine == "ray" else max(1, cores // max(1, len(paths))))
     n_jobs = max(1, min(cores, len(plan)))
     expected = {job.index: _frame_count(Path(job.path)) if kind_of(job.path) == "video" else 1 for job in plan}
     done = {job.index: 0 for job in plan}
@@ -124,6 +134,21 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
         elif not any(expected.values()):
             bar.update(1)
 
+    if engine == "ray":
+        bar.close()  # Ray's progress is in clips done of all
+        ordered = _ray_report(plan, address, jobs, progress)
+    else:
+        ordered = _local_report(plan, n_jobs, bar, advance, finish)
+    client = " ".join(client.split()) if client else None
+    if record_history:
+        _record_and_compare(ordered, client, history, load_settings(config))
+    write_atomic(out / ONE_FILE_NAME, render_index(ordered, client=client, inline_from=out))
+    write_atomic(out / INDEX_NAME, render_index(ordered, client=client))
+    return ordered
+
+
+def _local_report(plan: list[ClipJob], n_jobs: int, bar, advance, finish) -> list[ClipReport]:
+    """The clips over this machine's processes (one after another with one job)."""
     reports: dict[int, ClipReport] = {}
     try:
         if n_jobs == 1:
@@ -134,13 +159,7 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
             reports = run_pool(plan, n_jobs, advance, finish)
     finally:
         bar.close()
-    ordered = [reports[job.index] for job in plan]
-    client = " ".join(client.split()) if client else None
-    if record_history:
-        _record_and_compare(ordered, client, history, load_settings(config))
-    write_atomic(out / ONE_FILE_NAME, render_index(ordered, client=client, inline_from=out))
-    write_atomic(out / INDEX_NAME, render_index(ordered, client=client))
-    return ordered
+    return [reports[job.index] for job in plan]
 
 
 def _exercise_figures(summary) -> list:
@@ -225,3 +244,19 @@ def _change_text(figures, now: float | None, last: float | None) -> str:
     delta = now - last
     unit = " reps" if figures.target_reps else " s"
     return ("+" if delta > 0 else "") + (f"{delta:.0f}" if figures.target_reps else f"{delta:.1f}") + unit
+
+
+def _ray_report(plan: list[ClipJob], address: str | None, cpus: int | None,
+                progress: bool | None) -> list[ClipReport]:
+    """The clips as Ray tasks; progress in clips done of all, across the cluster."""
+    from posecheck.apps.report_pool import crashed
+    from posecheck.run.progress import Progress
+    from posecheck.run.ray_engine import Failed, run_on_ray
+
+    bar = Progress(len(plan), label="report: clips done", enabled=progress)
+    try:
+        results = run_on_ray(analyze_clip, plan, address=address, num_cpus=cpus, finish=lambda _i: bar.update())
+    finally:
+        bar.close()
+    return [crashed(job, results[job.index].error) if isinstance(results[job.index], Failed)
+            else results[job.index] for job in plan]

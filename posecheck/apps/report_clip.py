@@ -90,6 +90,13 @@ def analyze_clip(job: ClipJob, progress: Progress | None = None) -> ClipReport:
     return report
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """Hidden temporary files of an earlier attempt at this clip whose process was killed (a retry)."""
+    for p in folder.iterdir():
+        if p.name.startswith(".") and p.is_file():
+            p.unlink(missing_ok=True)
+
+
 def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticker) -> None:
     from posecheck.config import load_settings
     from posecheck.draw.annotated import AnnotatedVideo, Annotator
@@ -104,6 +111,7 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     kind = kind_of(path)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_stills(folder)
+    _remove_leftovers(folder)
     keys = KeyFrames()
     options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False,
                              jobs=job.jobs)
