@@ -1,8 +1,11 @@
 """Named features (angles, ratios) of one pose, computed by one function from a data table.
 
-All angles are 2D, in the image plane of the camera view an exercise prescribes
-(MediaPipe's depth is unreliable). Per-side features end in ``_left`` /
-``_right`` (the person's own side). A feature whose landmarks are missing is NaN.
+The named features are 2D, in the image plane of the camera view an exercise
+prescribes (MediaPipe's depth is unreliable). Per-side features end in
+``_left`` / ``_right`` (the person's own side). A feature whose landmarks are
+missing is NaN. The ``world_*`` functions at the end measure in MediaPipe's
+world landmarks instead (3D, metric, hip-centred), for the few measures that a
+2D angle gets wrong off-axis; the rules that use them say so.
 """
 
 from __future__ import annotations
@@ -68,8 +71,8 @@ class Body:
     in_frame: np.ndarray  # (33,) bool
     image_wh: tuple[int, int]
     features: dict[str, float]
-    # (33, 3) MediaPipe's metric world landmarks (hip-centred, y down), or None: the one
-    # view-independent reading, for measures a 2D angle gets wrong off-axis.
+    # MediaPipe's world landmarks (33, 3): metres, origin between the hips, the
+    # camera's axes (x to the image right, y down, z away from the camera).
     world: np.ndarray | None = None
 
     def trusted(self, index: int, min_visibility: float = 0.5) -> bool:
@@ -138,3 +141,90 @@ def compute_features(pose: Pose, margin: float = 0.02) -> Body:
         max(px[L.LEFT_ANKLE][1], px[L.RIGHT_ANKLE][1]) - mid_hip[1], torso)
     return Body(px=px, visibility=pose.visibility, in_frame=in_frame, image_wh=pose.image_wh, features=f,
                 world=pose.world)
+
+
+# ------------------------------------------------------------------ world landmarks (3D)
+# View-independent measures from the world landmarks. Their depth is rougher
+# than the image (about twice the error of stereo, see DESIGN.md), so they are
+# for coarse decisions that a 2D angle cannot make off-axis: how far the trunk
+# is folded, bent sideways or turned against the pelvis, whatever the camera's
+# azimuth. "Up" is the camera's up: with the camera level it is the vertical.
+# A pose without world landmarks (or with them all at the origin) gives NaN.
+WORLD_UP = np.array([0.0, -1.0, 0.0])
+
+
+def _world(body: Body, index: int) -> np.ndarray:
+    if body.world is None:
+        return np.full(3, np.nan)
+    return np.asarray(body.world[index], float)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if math.isfinite(n) and n > 1e-6 else np.full(3, np.nan)
+
+
+def _world_mid(body: Body, a: int, b: int) -> np.ndarray:
+    return (_world(body, a) + _world(body, b)) / 2.0
+
+
+def world_trunk(body: Body) -> np.ndarray:
+    """Mid-hip -> mid-shoulder in metres."""
+    return (_world_mid(body, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _world_mid(body, L.LEFT_HIP, L.RIGHT_HIP))
+
+
+def world_torso_length(body: Body) -> float:
+    """Mid-hip to mid-shoulder in metres (NaN without world landmarks)."""
+    n = float(np.linalg.norm(world_trunk(body)))
+    return n if math.isfinite(n) and n > 1e-6 else math.nan
+
+
+def world_trunk_from_vertical(body: Body) -> float:
+    """The trunk's angle from straight up in 3D (deg, 0 upright, 90 level, 180 hanging down)."""
+    return float(g.joint_angle(world_trunk(body), np.zeros(3), WORLD_UP))
+
+
+def world_joint_angle(body: Body, a: int, vertex: int, c: int) -> float:
+    """The 3D angle a-vertex-c (deg), as ``JOINT_ANGLES`` measures it in 2D."""
+    return float(g.joint_angle(_world(body, a), _world(body, vertex), _world(body, c)))
+
+
+def world_distance(body: Body, a: int, b: int) -> float:
+    """Distance between two landmarks in torso lengths, in 3D."""
+    return g.safe_ratio(float(np.linalg.norm(_world(body, a) - _world(body, b))), world_torso_length(body))
+
+
+def world_lateral_flexion(body: Body) -> float:
+    """Sideways bend of the trunk (deg), positive toward the person's own left.
+
+    The trunk direction is split along the pelvis' left-right axis (right hip ->
+    left hip, made level) and the vertical: the angle in that plane (the
+    frontal plane of the pelvis) is the lateral flexion, and leaning forward or
+    back does not enter it. The same for a camera in front or 30-60 degrees to
+    the side.
+    """
+    trunk = world_trunk(body)
+    across = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
+    across = _unit(across - WORLD_UP * float(across @ WORLD_UP))
+    if not (np.all(np.isfinite(trunk)) and np.all(np.isfinite(across))):
+        return math.nan
+    return math.degrees(math.atan2(float(trunk @ across), float(trunk @ WORLD_UP)))
+
+
+def world_shoulder_rotation(body: Body) -> float:
+    """Rotation of the shoulder line against the hip line about the trunk (deg), positive turning
+    the chest toward the person's own left.
+
+    Both lines (right -> left) are projected onto the plane across the trunk and
+    the signed angle between them is taken: 0 with the shoulders square over
+    the hips, whatever the camera's azimuth (a 2D width ratio reads a twist
+    seen from the front as square).
+    """
+    axis = _unit(world_trunk(body))
+    shoulders = _world(body, L.LEFT_SHOULDER) - _world(body, L.RIGHT_SHOULDER)
+    hips = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
+    s = _unit(shoulders - axis * float(shoulders @ axis))
+    h = _unit(hips - axis * float(hips @ axis))
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
+        return math.nan
+    return math.degrees(math.atan2(float(np.cross(h, s) @ axis), float(h @ s)))
