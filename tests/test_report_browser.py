@@ -579,6 +579,7 @@ class _Text(HTMLParser):
     def __init__(self):
         super().__init__()
         self.words: set[str] = set()
+        self.ticks: list[str] = []  # the texts drawn in plots
         self._skip = 0
 
     svg = 0
@@ -594,18 +595,19 @@ class _Text(HTMLParser):
     def handle_data(self, data):
         if not self._skip:
             self.words.update(_tokens(data))
-            if self.svg:  # a plot's small tick labels ("5 s") come out of the PDF without their space
-                self.words.update(_tokens("".join(data.split())))
+            if self.svg:  # a plot's small tick labels come out of the PDF cut or joined ("5 s", "1 0.5°")
+                self.ticks.append("".join(data.split()))
 
 
-def split_words(printed: list[str], words: set[str]) -> list[str]:
-    """Printed tokens that are no word of the page; a path broken at a slash is no split word."""
+def split_words(printed: list[str], words: set[str], ticks: list[str] = ()) -> list[str]:
+    """Printed tokens that are no word of the page; a path broken at a slash is no split word, nor
+    a piece of a plot's tick label (drawn in an SVG: PDF readers cut and join those by position)."""
     def joined_at_slash(a: str, b: str) -> bool:
         return (a.endswith("/") or b.startswith("/")) and any((a + b) in x for x in words)
 
     out = []
     for i, w in enumerate(printed):
-        if w in words:
+        if w in words or (any(c.isdigit() for c in w) and any(w in t for t in ticks)):
             continue
         if i + 1 < len(printed) and joined_at_slash(w, printed[i + 1]):
             continue
@@ -665,7 +667,7 @@ def test_print_puts_each_clip_on_its_own_page_with_key_frames_and_no_word_split(
     shown = _Text()
     shown.feed(page.read_text(encoding="utf-8"))
     printed = [w for text in texts for w in _tokens(text)]
-    split = split_words(printed, shown.words)
+    split = split_words(printed, shown.words, shown.ticks)
     assert split == []  # every printed word is a word of the page: none was broken across lines
     assert "Coach's notes on the session" in texts[0]
     # Key frames, not videos, are printed: every still is an image of the PDF.
