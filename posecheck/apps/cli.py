@@ -121,7 +121,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         sides = ", ".join(ex.sides) if ex.sides else "none"
         print(f"{ex.id} - {ex.title}")
         print(f"  view: {ex.view}; sides: {sides}; goal: {goal}")
-        print(f"  judged from: {', '.join(ex.views) if ex.views else 'its view only (none measured)'}")
+        print(f"  judged from: {', '.join(ex.views) if ex.views else 'none yet (none passes the synthetic view matrix at 95%)'}")
         for rule in ex.rules:
             unit = "" if rule.unit == "" else f" {rule.unit}"
             gate = " (starting position)" if rule.gate else ""
