@@ -47,8 +47,10 @@ def head_tilt(body: Body, side: str) -> float:
     body's mid-plane, from the 3D world landmarks (``side`` is not used: the midpoints serve).
 
     Positive: the head is lifted above the line of the back (cow); negative: dropped below it
-    (cat). "Above" is away from the floor (the world's up, -y). Continuous from about -180 (head
-    hanging back toward the knees) to +180. View-independent: both directions are projected onto
+    (cat). "Above" is the side of the back's line toward the world landmarks' up (-y, the camera's
+    up: it only picks the side, so a camera looking down at the mat changes nothing). Continuous
+    from about -180 (head hanging back toward the knees) to +180. View-independent: both
+    directions are projected onto
     the plane across the shoulders and hips (the mid-plane) before the angle is taken, so a camera
     off the side or above the mat reads the same angle; the 2D image angle does not (seen from a
     table-height camera a flat back read as cow, obliquely a cat as neutral, on the synthetic
