@@ -139,7 +139,7 @@ def child_analyze(spec: dict) -> dict:
         analysis = analyze_file(spec["clip"], spec["exercise"], options, sink=sink)
         if sink is not None:
             sink.close()
-        t1, c1 = time.perf_counter(), cpu_s()
+        t1, c1 = time.perf_counter(), cpu_s(children=True)  # with the chunks' workers, joined by now
     except BaseException:
         if sink is not None:
             sink.abort()
