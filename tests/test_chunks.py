@@ -1,4 +1,4 @@
-"""One video on several processes (posecheck.run.chunks): the same judgement as one pass."""
+"""One video on several processes (posecheck.run.chunks): the same judgement whatever the number of jobs."""
 
 from __future__ import annotations
 
@@ -14,21 +14,20 @@ from posecheck.run.chunks import ChunkedPoses, chunked_jobs, plan_chunks, warmup
 from posecheck.run.pipeline import AnalyzeOptions, analyze_file
 
 
-def test_chunks_are_contiguous_and_start_a_warm_up_early():
-    chunks = plan_chunks(3000, 30.0, 2, warmup_s=2.0, min_chunk_s=10.0)
-    assert [(c.start, c.stop) for c in chunks] == [(0, 1500), (1500, None)]
-    assert chunks[0].warm == 0 and chunks[1].warm == 1500 - 60
-    four = plan_chunks(3000, 30.0, 2, min_chunk_s=10.0, per_worker=4)
-    assert [c.start for c in four] == [0, 375, 750, 1125, 1500, 1875, 2250, 2625]
-    assert all(a.stop == b.start for a, b in zip(four, four[1:]))
+def test_segments_depend_on_the_video_alone_and_start_a_warm_up_early():
+    chunks = plan_chunks(5400, 30.0, warmup_s=2.0, segment_s=45.0)  # 3 minutes: 4 segments
+    assert [(c.start, c.stop) for c in chunks] == [(0, 1350), (1350, 2700), (2700, 4050), (4050, None)]
+    assert chunks[0].warm == 0 and all(c.warm == c.start - 60 for c in chunks[1:])
+    assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:]))
 
 
-def test_short_clips_and_one_job_stay_in_one_pass():
-    assert len(plan_chunks(500, 30.0, 2, min_chunk_s=10.0)) == 1  # two chunks of 8 s do not pay
-    assert len(plan_chunks(3000, 30.0, 1)) == 1
-    assert chunked_jobs(str(sample("bridge.mp4")), 2, None, None) == 1  # 16 s
-    assert chunked_jobs(str(sample("routine.mp4")), 2, None, None) == 2  # 187 s
-    assert chunked_jobs(str(sample("routine.mp4")), 2, 10.0, None) == 1  # --fps: one pass
+def test_short_clips_stay_in_one_pass_and_one_job_takes_the_same_segments():
+    assert len(plan_chunks(2000, 30.0, segment_s=45.0)) == 1  # 67 s: under 1.5 segments
+    assert chunked_jobs(str(sample("bridge.mp4")), 2, None, None) == 0  # 16 s: one pass
+    assert chunked_jobs(str(sample("routine.mp4")), 2, None, None) == 2  # 187 s: 4 segments, 2 workers
+    assert chunked_jobs(str(sample("routine.mp4")), 1, None, None) == 1  # the same segments on one worker
+    assert chunked_jobs(str(sample("routine.mp4")), 8, None, None) == 4
+    assert chunked_jobs(str(sample("routine.mp4")), 2, 10.0, None) == 0  # --fps: one pass
 
 
 def test_a_seek_gives_the_frames_and_times_of_a_decode_from_the_start():
@@ -45,41 +44,53 @@ def test_a_seek_gives_the_frames_and_times_of_a_decode_from_the_start():
         assert np.array_equal(image, other)
 
 
-def _same_analysis(path, exercise: str) -> None:
-    sequential = analyze_file(str(path), exercise, AnalyzeOptions(jobs=1))
-    options = AnalyzeOptions(jobs=2, min_chunk_s=2.0)
-    chunked = analyze_file(str(path), exercise, options)
-    assert [f.timestamp_s for f in chunked.frames] == [f.timestamp_s for f in sequential.frames]
+SHORT_SEGMENTS_S = 5.0  # so that a short sample has segments, as a long clip has
+
+
+def _same_analysis(path, exercise: str, segment_s: float = SHORT_SEGMENTS_S) -> None:
+    one = analyze_file(str(path), exercise, AnalyzeOptions(jobs=1, segment_s=segment_s))
+    two = analyze_file(str(path), exercise, AnalyzeOptions(jobs=2, segment_s=segment_s))
     source = VideoSource(path)
-    chunks = plan_chunks(source.info.frame_count, source.fps, 2, min_chunk_s=2.0)
+    chunks = plan_chunks(source.info.frame_count, source.fps, segment_s=segment_s)
     source.close()
-    assert len(chunks) == 2
-    agreement = warmup_agreement(sequential.frames, chunked.frames, chunks)
-    assert agreement["differ"] == 0, agreement
-    assert json.dumps(chunked.summary.to_json(), sort_keys=True) == json.dumps(
-        sequential.summary.to_json(), sort_keys=True)
+    assert len(chunks) >= 2
+    assert [f.timestamp_s for f in two.frames] == [f.timestamp_s for f in one.frames]
+    assert [f.state for f in two.frames] == [f.state for f in one.frames]
+    assert [repr(sorted(f.features.items())) for f in two.frames] == [repr(sorted(f.features.items())) for f in one.frames]
+    assert json.dumps(two.summary.to_json(), sort_keys=True) == json.dumps(one.summary.to_json(), sort_keys=True)
 
 
-def test_chunked_analysis_judges_a_sample_as_one_pass():
+def test_two_jobs_judge_a_sample_exactly_as_one():
     _same_analysis(sample("bridge.mp4"), "bridge")
+
+
+def test_a_restarted_model_differs_from_one_pass_only_near_the_seams():
+    """Why the segments are fixed: the poses after a restart are not those of an unbroken pass."""
+    path = sample("bridge.mp4")
+    unbroken = analyze_file(str(path), "bridge", AnalyzeOptions(jobs=1, segment_s=1000.0))
+    segmented = analyze_file(str(path), "bridge", AnalyzeOptions(jobs=1, segment_s=SHORT_SEGMENTS_S))
+    source = VideoSource(path)
+    chunks = plan_chunks(source.info.frame_count, source.fps, segment_s=SHORT_SEGMENTS_S)
+    source.close()
+    agreement = warmup_agreement(unbroken.frames, segmented.frames, chunks)
+    assert agreement["frames"] == len(unbroken.frames)
+    assert agreement["differ"] <= len(unbroken.frames) // 10, agreement
+    assert abs(segmented.summary.figures.hold_s - unbroken.summary.figures.hold_s) <= 0.5
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("POSECHECK_ALL_SAMPLES"),
                     reason="every sample twice through the model takes minutes: set POSECHECK_ALL_SAMPLES=1")
 @pytest.mark.parametrize("name", sorted(p.stem for p in SAMPLES.glob("*.mp4")))
-def test_chunked_analysis_judges_every_sample_as_one_pass(name):
-    # Measured with a 2 s warm-up: bridge, cat_cow, cobra, forward_bend pass; knee_to_chest_rotation and
-    # side_torso_stretch have every frame's state equal but summaries that differ (sides, fault seconds):
-    # MediaPipe's poses after a fresh start never become bit-equal to those of a longer pass.
+def test_two_jobs_judge_every_sample_exactly_as_one(name):
     _same_analysis(sample(f"{name}.mp4"), "auto" if name == "routine" else name)
 
 
 def test_chunks_feed_a_sink_every_frame_in_order(tmp_path):
     path = sample("forward_bend.mp4")
     seen = []
-    with ChunkedPoses(str(path), jobs=2, frames=True, min_chunk_s=2.0) as poses:
-        assert len(poses.chunks) > 2  # smaller chunks, so that the next one in order is close behind
+    with ChunkedPoses(str(path), jobs=2, frames=True, segment_s=SHORT_SEGMENTS_S) as poses:
+        assert len(poses.chunks) >= 2
         for s in poses:
             seen.append((s.t, s.frame.timestamp_s, s.pose is not None))
         facts = poses.facts()

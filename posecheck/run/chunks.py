@@ -1,21 +1,27 @@
-"""One video's poses on every core: contiguous chunks, one pose model per worker process.
+"""One video's poses on every core: fixed segments, one pose model per worker process.
 
 The pose model is single-threaded, so one clip on one process leaves the
-other cores idle. ``ChunkedPoses`` splits the video into contiguous chunks of
-frames and runs each in a worker process with its own model. Each chunk but
-the first starts ``warm-up`` frames early: MediaPipe's video mode tracks the
-person's region and smooths the landmarks from frame to frame, so its first
-poses after a fresh start differ from those of a pass that came from earlier
-frames; the warm-up's poses are dropped. The judged chunks come back in frame
-order and are joined before anything is judged, so the smoothing, the exercise
-session and the hold tracker run once over the whole clip, as in one pass.
+other cores idle. A long video is cut into segments that depend on the video
+alone (``plan_chunks``: about ``SEGMENT_S`` each), never on the number of
+workers, and each segment is estimated by a fresh model in a worker process.
+Each segment but the first starts ``WARMUP_S`` early and drops those poses:
+MediaPipe's video mode tracks the person's region and smooths the landmarks
+from frame to frame, so its first poses after a fresh start are rougher.
+
+Why fixed segments: a restarted model never returns exactly to the poses of an
+unbroken pass (measured on a real bridge clip: landmarks still 0.03-0.05 apart
+240 frames after a restart with warm-ups of 0 to 10 s, so 40 of 749 frames
+changed state). Cutting where the video says, not where the core count says,
+makes the judgement of a clip the same with ``--jobs 1``, ``--jobs 2`` or any
+other, with or without ``--video``; a video shorter than 1.5 segments is one
+pass, as it always was. The judged segments come back in frame order and are
+joined before anything is judged, so the smoothing, the exercise session and
+the hold tracker run once over the whole clip.
 
 ``ChunkedPoses`` iterates like ``posecheck.run.poses.VideoPoses`` (the same
 ``PoseSample``s, then ``facts()``). With ``frames=True`` this process decodes
 the video once more, in order, and hands each frame with its pose, so a sink
-(the annotated video) draws and encodes the frames as the judged poses
-arrive; the chunks are then smaller than the video divided by the workers, so
-that the next chunk in order is never far behind.
+(the annotated video) draws and encodes the frames as the judged poses arrive.
 
 Workers are spawned (MediaPipe's threads do not survive fork) and send their
 poses in small batches over one queue; a worker that dies fails the analysis
@@ -38,15 +44,12 @@ from posecheck.run.poses import PoseSample
 from posecheck.run.progress import Progress
 from posecheck.run.stages import prefetch
 
-# Poses dropped before each chunk but the first: see measure_warmup / tests/test_chunks.py for
-# how many frames make every judged frame's state equal a sequential pass on the samples.
+# Poses dropped before each segment but the first, while the fresh model's tracking settles.
 WARMUP_S = 2.0
-# A chunk shorter than this is not worth a worker: spawning one and loading the model costs
-# about 1-2 s of one core, which a chunk of 10 s of video (300 frames, 4-6 s of model) repays.
-MIN_CHUNK_S = 10.0
-# With a sink each worker takes this many chunks in turn, so that the chunk this process
-# encodes next is already coming in (the encoder follows the chunks in frame order).
-CHUNKS_PER_WORKER_WITH_FRAMES = 4
+# About how long a segment is. Long enough that the warm-ups cost little (2 s per 45 s: 4%)
+# and that spawning a worker and loading the model (1-2 s of a core) pays; short enough that
+# a 3-minute clip makes 4 segments, which 2 or 4 cores share evenly.
+SEGMENT_S = 45.0
 BATCH = 32  # poses per message from a worker
 POLL_S = 0.5  # how often the parent checks that its workers live while it waits
 
@@ -61,13 +64,12 @@ class Chunk:
     stop: int | None
 
 
-def plan_chunks(frame_count: int, fps: float, jobs: int, warmup_s: float = WARMUP_S,
-                min_chunk_s: float = MIN_CHUNK_S, per_worker: int = 1) -> list[Chunk]:
-    """Contiguous chunks for ``jobs`` workers; one chunk (no split) where splitting does not pay."""
+def plan_chunks(frame_count: int, fps: float, warmup_s: float = WARMUP_S,
+                segment_s: float = SEGMENT_S) -> list[Chunk]:
+    """The video's segments: equal parts of about ``segment_s``, from the video alone (one: no split)."""
     rate = fps if fps > 0 else 30.0
-    min_frames = max(1, int(round(min_chunk_s * rate)))
-    n = min(max(1, jobs) * max(1, per_worker), frame_count // min_frames if frame_count else 1)
-    if jobs < 2 or n < 2:
+    n = max(1, round(frame_count / max(1.0, segment_s * rate)))
+    if n < 2:
         return [Chunk(0, 0, 0, None)]
     warm = int(round(warmup_s * rate))
     bounds = [round(i * frame_count / n) for i in range(n + 1)]
@@ -76,16 +78,20 @@ def plan_chunks(frame_count: int, fps: float, jobs: int, warmup_s: float = WARMU
 
 
 def chunked_jobs(path: str, jobs: int | None, sample_fps: float | None, pose_cache: str | None,
-                 min_chunk_s: float = MIN_CHUNK_S) -> int:
-    """How many workers a video gets: 1 (one pass) for --fps, a pose cache, one core or a short clip."""
-    if not jobs or jobs < 2 or sample_fps or pose_cache:
-        return 1
+                 segment_s: float = SEGMENT_S) -> int:
+    """How many workers share a video's segments; 0: one pass (--fps, a pose cache, or one segment).
+
+    One core still gets its segments from a worker, so that the poses, and
+    so the judgement, do not depend on ``jobs``."""
+    if sample_fps or pose_cache:
+        return 0
     source = VideoSource(path)
     try:
         frames, fps = source.info.frame_count, source.fps
     finally:
         source.close()
-    return min(jobs, len(plan_chunks(frames, fps, jobs, min_chunk_s=min_chunk_s)))
+    segments = len(plan_chunks(frames, fps, segment_s=segment_s))
+    return 0 if segments < 2 else max(1, min(jobs or 1, segments))
 
 
 def _poses_of_chunk(path: str, model: str | None, chunk: Chunk, out) -> None:
@@ -136,14 +142,13 @@ class ChunkedPoses:
     """A video's poses from ``jobs`` worker processes, in frame order; iterate once inside ``with``."""
 
     def __init__(self, path: str, model: str | None = None, jobs: int = 2, progress: bool | None = None,
-                 frames: bool = False, warmup_s: float = WARMUP_S, min_chunk_s: float = MIN_CHUNK_S):
+                 frames: bool = False, warmup_s: float = WARMUP_S, segment_s: float = SEGMENT_S):
         self.path = str(path)
         self._model = model
         self._source = VideoSource(path)
         self.info = self._source.info
         self.decodes_frames = frames
-        self.chunks = plan_chunks(self.info.frame_count, self._source.fps, jobs, warmup_s, min_chunk_s,
-                                  CHUNKS_PER_WORKER_WITH_FRAMES if frames else 1)
+        self.chunks = plan_chunks(self.info.frame_count, self._source.fps, warmup_s, segment_s)
         self.jobs = max(1, min(jobs, len(self.chunks)))
         self._bar = Progress(self.info.frame_count, label=os.path.basename(path), enabled=progress)
         self._procs: list = []

@@ -44,7 +44,7 @@ from posecheck.judge.summary import (
     routine_summary,
     video_summary,
 )
-from posecheck.run.chunks import MIN_CHUNK_S, ChunkedPoses, chunked_jobs
+from posecheck.run.chunks import SEGMENT_S, ChunkedPoses, chunked_jobs
 from posecheck.run.poses import VideoPoses, image_pose
 from posecheck.run.stages import BackgroundSink
 
@@ -70,7 +70,7 @@ class AnalyzeOptions:
     pose_cache: str | None = None
     # Worker processes for one long video (``posecheck.run.chunks``); 1: one pass in this process.
     jobs: int = 1
-    min_chunk_s: float = MIN_CHUNK_S  # shorter chunks do not repay a worker
+    segment_s: float = SEGMENT_S  # a long video's segments, each from a fresh model (run/chunks.py)
 
     def __post_init__(self) -> None:
         check_sample_fps(self.sample_fps)
@@ -125,10 +125,10 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     options = options or AnalyzeOptions()
     settings = options.settings
     exercise = None if exercise_name == AUTO else settings.exercise(exercise_name)
-    jobs = chunked_jobs(path, options.jobs, options.sample_fps, options.pose_cache, options.min_chunk_s)
-    if jobs > 1:
+    jobs = chunked_jobs(path, options.jobs, options.sample_fps, options.pose_cache, options.segment_s)
+    if jobs:
         poses = ChunkedPoses(path, options.model, jobs, options.progress,
-                             frames=sink is not None and exercise is not None, min_chunk_s=options.min_chunk_s)
+                             frames=sink is not None and exercise is not None, segment_s=options.segment_s)
     else:
         poses = VideoPoses(path, options.model, options.sample_fps, options.pose_cache, options.progress)
     with poses:
