@@ -3,13 +3,15 @@
 Seen from the front or obliquely (up to about 45 degrees off the front). The
 working side is the direction of the bend, in the person's own terms
 (MediaPipe's left/right): the trunk (mid-hip -> mid-shoulder) leans toward that
-side, and the arm of the other side reaches over the head. The bend and the
-hips' shift are measured in MediaPipe's world landmarks (3D), in the pelvis'
-frontal plane: a 2D lean shrinks as the camera turns off the front (and a lean
-forward starts to look sideways), while the 3D lateral flexion reads the same
-from the front and from an oblique camera. Which way the person's own left lies
-in the image is not needed for them (the world landmarks carry the sides), so
-it works mirrored too.
+side, and the arm of the other side reaches over the head. The bend is measured
+in MediaPipe's world landmarks (3D), in the pelvis' frontal plane: a 2D lean
+shrinks as the camera turns off the front (on the synthetic actor's 26 degree
+bend, to 12-14 degrees 60 degrees off the front, at the rule's bound), and a
+lean forward starts to look sideways, while the 3D lateral flexion reads about
+the same from the front and obliquely. Which way the person's own left lies in
+the image (for the hips' shift, in 2D) is read from the hips (the left hip is
+on the image right when the person faces the camera, on the left when the image
+is mirrored or they face away), so it works mirrored too.
 
 Standing is checked by gates (hips high above the feet, feet under the hips,
 legs straight), which keep lunging side bends (extended side angle), wide
@@ -21,10 +23,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from posecheck.core import geometry as g
-from posecheck.core.features import WORLD_UP, Body, lm, world_lateral_flexion, world_torso_length
+from posecheck.core.features import Body, lm, world_lateral_flexion
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
 from posecheck.judge.exercises.views import FrontView
@@ -91,21 +91,27 @@ def straighter_knee_bend(body: Body, side: str) -> float:
     return min(angles) if angles else math.nan
 
 
+def _left_is_image_right(body: Body) -> bool:
+    """Whether the person's own left side appears on the image right (facing the camera, unmirrored)."""
+    px = body.px
+    dx = (px[L.LEFT_HIP][0] - px[L.RIGHT_HIP][0]) + 0.5 * (px[L.LEFT_SHOULDER][0] - px[L.RIGHT_SHOULDER][0])
+    return bool(dx >= 0)
+
+
 def hip_shift(body: Body, side: str) -> float:
-    """Sideways offset of mid-hip from the seen feet in torso lengths (3D, along the hips' line), positive
-    away from the bend."""
+    """Sideways offset of mid-hip from the seen feet in torso lengths, positive away from the bend.
+
+    In 2D: a sideways shift stays sideways in the image from the front and
+    obliquely, and the 3D one (the world hips against the world feet) was the
+    noisier on the synthetic actor seen 45 degrees off the front.
+    """
     ankles = _seen_ankles(body)
-    if not ankles or body.world is None:
+    if not ankles:
         return math.nan
-    w = body.world
-    across = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
-    across = across - WORLD_UP * float(across @ WORLD_UP)
-    width = float(np.linalg.norm(across))
-    if not (math.isfinite(width) and width > 1e-6):
-        return math.nan
-    mid_hip = (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
-    feet = sum(w[i] for i in ankles) / len(ankles)
-    toward_left = g.safe_ratio(float((mid_hip - feet) @ across) / width, world_torso_length(body))
+    mid_hip = g.midpoint(body.px[L.LEFT_HIP], body.px[L.RIGHT_HIP])
+    feet_x = sum(body.px[i][0] for i in ankles) / len(ankles)
+    dx = g.safe_ratio(mid_hip[0] - feet_x, _torso(body))
+    toward_left = dx if _left_is_image_right(body) else -dx
     return -toward_left if side == "left" else toward_left
 
 
@@ -191,7 +197,7 @@ SIDE_TORSO_STRETCH = register(Exercise(
         ),
         Rule(
             name="hips_over_feet",
-            description="sideways shift of the hips from the feet, away from the bend, in torso lengths (3D)",
+            description="sideways shift of the hips from the feet, away from the bend, in torso lengths",
             unit="torso",
             measure=hip_shift,
             low=-0.25, high=0.35,
