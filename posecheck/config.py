@@ -1,20 +1,20 @@
 """Coach settings: thresholds and goals overridden from a TOML file, strictly validated.
 
-Example::
+Example, with the default values (a file needs only the ones it changes)::
 
     [judge]
-    dwell_s = 0.3        # time correct before a hold starts counting (0-2)
-    grace_s = 0.5        # wobble tolerated inside a hold (0-3)
+    dwell_s = 0.3        # time correct before a hold starts counting (0-2 s)
+    grace_s = 0.5        # wobble tolerated inside a hold (0-3 s)
 
     [bridge]
-    target_s = 30        # hold per side, 1-30 s (the coach's post: 20-30 s)
+    target_s = 20        # 1-30 s held, per side for exercises with sides (the coach's post: 20-30 s)
 
     [bridge.rules.hip_lift]
-    low = 150
-    high = 200
+    low = 155
+    high = 235
 
     [cat_cow]
-    target_reps = 12
+    target_reps = 10     # 1-100
 
 Unknown exercises, rules or keys and out-of-range values are errors that name
 the file and the offending key.

@@ -20,7 +20,25 @@ from posecheck.judge.exercises import get_exercise
 from posecheck.judge.session import ExerciseSession
 
 W, H = 1000, 1000
-pose = functools.partial(make_pose, image_wh=(W, H))
+# World landmarks (what the back-curve measure reads) as a side view sees them: x and y as the
+# image's (y down, as MediaPipe's), the left side 0.1 m toward the camera, the right away.
+WORLD_STEMS = ("NOSE", "SHOULDER", "HIP")
+
+
+def pose(joints, visibility=None, **kwargs):
+    def at(x, y, z):
+        return ((x - W / 2) / W, (y - H / 2) / H, z)
+    world = {}
+    for name, (x, y) in joints.items():  # both sides' joints first, then one side's own
+        if name == "NOSE":
+            world[name] = at(x, y, 0.0)
+        elif name in WORLD_STEMS:
+            world[f"LEFT_{name}"], world[f"RIGHT_{name}"] = at(x, y, -0.1), at(x, y, 0.1)
+    for name, (x, y) in joints.items():
+        side, _, stem = name.partition("_")
+        if stem in WORLD_STEMS and side in ("LEFT", "RIGHT"):
+            world[name] = at(x, y, -0.1 if side == "LEFT" else 0.1)
+    return make_pose(joints, visibility, image_wh=(W, H), world=world, **kwargs)
 # The right side a little less seen: the left is the camera's near side.
 NEAR_LEFT = {"right": 0.6}
 
@@ -157,3 +175,29 @@ def test_cat_cow_cycles_sitting_back_do_not_count():
     script += [(1.0, cow_back), (1.0, TABLETOP), (1.0, CAT), (1.0, COW)]
     session, _ = _run_cat_cow(script)
     assert session.summary().reps == 1  # only the last cycle, back on all fours
+
+
+def test_cat_cow_clock_runs_while_the_back_moves_not_in_a_still_tabletop():
+    # A still tabletop for 5 s, then cat-cow cycles, then a still tabletop again for 6 s.
+    moving = [(1.0, CAT), (0.5, CAT), (1.0, COW), (0.5, COW)] * 2
+    session, _ = _run_cat_cow([(5.0, TABLETOP)] + moving + [(0.5, TABLETOP), (6.0, TABLETOP)])
+    holds = session.holds.holds
+    assert len(holds) == 1
+    # Nothing before the first end is reached; the tabletop after the last cow counts only
+    # within ``max_between_ends_s`` of it.
+    signal = get_exercise("cat_cow").rep_signal
+    assert 5.0 < holds[0].start_s < 6.0
+    assert 5.0 + 6.0 < holds[0].end_s <= 5.0 + 6.5 + signal.max_between_ends_s + 0.5
+    still = _run_cat_cow([(8.0, TABLETOP)])[0]
+    assert still.holds.total_s == 0.0
+
+
+def test_cat_cow_end_counts_once_the_back_moves_into_it_on_all_fours():
+    # Sitting back (out of position), then back onto all fours already in cat, held still: no
+    # movement, no hold; once the back leaves cat and comes back, the clock runs.
+    cat_back = moved(CAT, **SAT_BACK)
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT)])
+    assert session.holds.total_s == 0.0
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT),
+                               (0.5, TABLETOP), (0.5, CAT), (2.0, CAT)])
+    assert 2.0 <= session.holds.total_s <= 3.0

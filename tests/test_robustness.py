@@ -101,7 +101,7 @@ def test_truncated_mp4_cut_at_half(tmp_path):
     data = sample("bridge.mp4").read_bytes()
     path = tmp_path / "cut.mp4"
     path.write_bytes(data[: len(data) // 2])
-    proc = run("analyze", path, "-e", "bridge")
+    proc = run("analyze", path, "-e", "bridge", "--json", "-")
     if proc.returncode == 0:  # a container with its index first still yields the first half
         assert summary_of(proc).get("warnings")
     else:

@@ -31,6 +31,11 @@ JOINT_ANGLES: dict[str, tuple[str, str, str]] = {
     "ankle_angle": ("KNEE", "ANKLE", "FOOT_INDEX"),
 }
 
+# Joint angles also measured in 3D on MediaPipe's world landmarks (metric, hip-centred), named
+# ``{name}_world_{side}``: the same angle whatever the camera's direction, where the image angle
+# foreshortens off-axis (a hip flexion seen 30-60 degrees off the side). NaN without world landmarks.
+WORLD_ANGLES = ("hip_angle", "knee_angle")
+
 # Landmarks that must be visible for a side to be considered the camera's near side.
 SIDE_BODY = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
 
@@ -55,11 +60,13 @@ def lm(side: str, stem: str) -> int:
 ANGLE_NAMES = tuple(f"{name}_{side}" for name in JOINT_ANGLES for side in SIDES)
 _ANGLE_TRIPLES = np.array([[lm(side, stem) for stem in stems]
                            for stems in JOINT_ANGLES.values() for side in SIDES])
+WORLD_ANGLE_NAMES = tuple(f"{name}_world_{side}" for name in WORLD_ANGLES for side in SIDES)
+_WORLD_TRIPLES = np.array([[lm(side, stem) for stem in JOINT_ANGLES[name]] for name in WORLD_ANGLES for side in SIDES])
 _SIDE_BODY_INDICES = np.array([[lm(side, stem) for stem in SIDE_BODY] for side in SIDES])
 
 # Every name ``compute_features`` fills in: a rule that names another feature fails when it is built.
 FEATURE_NAMES = frozenset(
-    ANGLE_NAMES + tuple(f"{name}_{side}" for name in SIDE_FEATURES for side in SIDES) + BODY_FEATURES)
+    ANGLE_NAMES + WORLD_ANGLE_NAMES + tuple(f"{name}_{side}" for name in SIDE_FEATURES for side in SIDES) + BODY_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,24 @@ def _signed_hip_extension(px: np.ndarray, side: str, angle: float) -> float:
     return 360.0 - angle if g.height_above_line(hip, shoulder, knee) > 0 else angle
 
 
+def _world_angles(world: np.ndarray | None) -> list[float]:
+    """``WORLD_ANGLE_NAMES`` in order; NaN without world landmarks or where a limb has no length."""
+    if world is None or np.shape(world) != (len(L), 3):
+        return [math.nan] * len(WORLD_ANGLE_NAMES)
+    w = np.asarray(world, float)
+    a, b, c = w[_WORLD_TRIPLES[:, 0]], w[_WORLD_TRIPLES[:, 1]], w[_WORLD_TRIPLES[:, 2]]
+    angles = np.asarray(g.joint_angle(a, b, c), float)
+    placed = (np.linalg.norm(a - b, axis=1) > 1e-4) & (np.linalg.norm(c - b, axis=1) > 1e-4)
+    return np.where(placed, angles, np.nan).tolist()
+
+
 def compute_features(pose: Pose, margin: float = 0.02) -> Body:
     px = pose.pixels
     xy = pose.xyz[:, :2]
     in_frame = np.all((xy >= -margin) & (xy <= 1 + margin), axis=1)
     angles = g.joint_angle(px[_ANGLE_TRIPLES[:, 0]], px[_ANGLE_TRIPLES[:, 1]], px[_ANGLE_TRIPLES[:, 2]])
     f: dict[str, float] = dict(zip(ANGLE_NAMES, angles.tolist()))
+    f.update(zip(WORLD_ANGLE_NAMES, _world_angles(pose.world)))
     side_visibility = pose.visibility[_SIDE_BODY_INDICES].mean(axis=1).tolist()
     for side, visibility in zip(SIDES, side_visibility):
         f[f"hip_extension_{side}"] = _signed_hip_extension(px, side, f[f"hip_angle_{side}"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.core.types import Pose
+from posecheck.io.outputs import output_path
 
 CACHE_VERSION = 2
 
@@ -68,11 +69,10 @@ class PoseTrack:
         return cls(xyz, vis, pres, world, timestamps, image_wh, fps)
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez_compressed(tmp, xyz=self.xyz, visibility=self.visibility, presence=self.presence,
-                            world=self.world, timestamps=self.timestamps,
-                            image_wh=np.array(self.image_wh), fps=np.array(self.fps))
-        os.replace(tmp, path)
+        with output_path(path, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, xyz=self.xyz, visibility=self.visibility, presence=self.presence,
+                                world=self.world, timestamps=self.timestamps,
+                                image_wh=np.array(self.image_wh), fps=np.array(self.fps))
 
     @classmethod
     def load(cls, path: Path) -> "PoseTrack":

@@ -6,9 +6,10 @@ yuv420p) into an MP4 with the ``moov`` atom at the front (``+faststart``), so
 browsers can seek before the whole file has arrived. Frame presentation times come from the timestamps, so a
 variable-frame-rate source keeps its timing; the nominal rate is the source's.
 
-The file is written to a hidden temporary file beside the target and renamed
-into place by ``close()``; an error or ``abort()`` removes the temporary file
-and leaves any existing file untouched. Use it as a context manager::
+The file is written to a temporary file (``io.outputs.PendingOutput``: beside
+the target, or in the temporary folder for stdout, a device or a FIFO) and put
+in place by ``close()``; an error or ``abort()`` removes the temporary file
+and leaves any existing output untouched. Use it as a context manager::
 
     with VideoWriter("out.mp4", fps=30.0) as writer:
         for frame in frames:
@@ -20,14 +21,13 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from posecheck.errors import PosecheckError
-from posecheck.io.outputs import match_umask
+from posecheck.io.outputs import PendingOutput
 
 # Container format and encoders (first available wins) by file ending.
 _H264 = ("libx264", "libopenh264", "h264")
@@ -122,9 +122,6 @@ class VideoWriter(_ClosedOnExit):
                 f"{path}: unknown video ending (known: {', '.join(sorted(FORMATS))})")
         self.format, candidates = FORMATS[suffix]
         self.codec = find_encoder((codec,) if codec else candidates)
-        folder = self.path.resolve().parent
-        if not folder.is_dir():
-            raise PosecheckError(f"{path}: folder {folder} does not exist")
         self.rate = frame_rate(fps)
         self.time_base = time_base_for(self.rate)
         self._period = int(round(1 / (self.rate * self.time_base)))
@@ -135,11 +132,10 @@ class VideoWriter(_ClosedOnExit):
         self._last_pts = -1
         self._container = None
         self._stream = None
-        self._closed = False
         self._yuv: np.ndarray | None = None
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=suffix, dir=str(folder))
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._pending = PendingOutput(self.path, suffix=suffix)
+        self._tmp = self._pending.tmp
+        self._closed = False
 
     # -- opening is deferred to the first frame, whose size may be needed ------
     def _open(self, width: int, height: int) -> None:
@@ -233,8 +229,7 @@ class VideoWriter(_ClosedOnExit):
                 self._container.mux(packet)
             self._container.close()
             self._container = None
-            match_umask(self._tmp)
-            os.replace(self._tmp, self.path)
+            self._pending.commit()
         except BaseException:
             self.abort()
             raise
@@ -248,8 +243,7 @@ class VideoWriter(_ClosedOnExit):
             with contextlib.suppress(Exception):
                 self._container.close()
             self._container = None
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
+        self._pending.discard()
 
     def __del__(self):  # a writer dropped without close() leaves no temp file behind
         if not getattr(self, "_closed", True):

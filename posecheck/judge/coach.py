@@ -72,6 +72,8 @@ class CoachStep:
     exercise: Exercise | None  # the exercise ``result`` belongs to
     speech: tuple[Say, ...]
     label: str | None = UNLABELLED
+    cue: str = ""  # the cue to show: the judge's, unless it is not for the exercise on screen now
+    person_lost: bool = True  # no person for at least ``Coach.lost_after_s`` (not one missed frame)
 
 
 class Coach:
@@ -111,6 +113,9 @@ class Coach:
         self.first_t: float | None = None
         self.last_t = 0.0
         self.result_errors: list[str] = []
+        self.final_speech: tuple[Say, ...] = ()  # what ``finish`` has to say (the end)
+        self.lost_after_s = 0.7
+        self._person_seen_t: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -159,15 +164,23 @@ class Coach:
         exercise = self.plan[self.session_index] if self.session is not None else None
         if result is not None and exercise is None:
             exercise = self.plan[m.index]
-        return CoachStep(c, m.view(t), result, exercise, speech, label)
+        cue = result.cue if result is not None and m.cue_shown and exercise is m.exercise else ""
+        if pose is not None:
+            self._person_seen_t = t
+        lost = self._person_seen_t is None or t - self._person_seen_t >= self.lost_after_s
+        return CoachStep(c, m.view(t), result, exercise, speech, label, cue, lost)
 
     def press(self, t: float, key: str) -> tuple[Say, ...]:
         speech, _ = self._apply(self.machine.press(t, key))
+        if self.machine.finished:  # the key ended the session: its last words are said at the end
+            self.final_speech += speech
+            return ()
         return speech
 
     def finish(self, t: float | None = None, ended: str = "complete") -> dict:
         t = self.last_t if t is None else t
-        self._apply(self.machine.finish(t, ended))
+        speech, _ = self._apply(self.machine.finish(t, ended))
+        self.final_speech += speech
         return self.summary()
 
     # -- internals
