@@ -3,7 +3,8 @@ cue, the side detection and the view check.
 
 Named joints are placed at pixel positions of a 1000x1000 frame (visibility 1.0
 unless said); a joint named without a side places both sides' on the same spot.
-No model runs here.
+The world landmarks are those pixels in metres, all at one depth (the person
+faces the camera). No model runs here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import functools
 
 import pytest
 
-from conftest import assess, make_pose, mirror_image, moved, result, swap_sides
+from conftest import assess, make_pose, mirror_image, moved, result, swap_sides, turn_camera, with_flat_world
 from posecheck.core.types import State
 
 W, H = 1000, 1000
@@ -35,8 +36,12 @@ STANDING_ARM_UP = moved(SIDE_BEND, LEFT_SHOULDER=(590, 250), RIGHT_SHOULDER=(410
                         LEFT_WRIST=(610, 500))
 
 
+def front_pose(joints, vis=None):
+    return with_flat_world(pose(joints, vis))
+
+
 def side_stretch(joints, vis=None):
-    return assess("side_torso_stretch", pose(joints, vis))
+    return assess("side_torso_stretch", front_pose(joints, vis))
 
 
 def test_side_stretch_accepts_a_side_bend_and_finds_the_side():
@@ -109,3 +114,22 @@ def test_side_stretch_view_and_feet():
     # Feet at the frame's edge, seen a little: still read. Not seen at all: uncertain.
     assert side_stretch(SIDE_BEND, vis={"LEFT_ANKLE": 0.4, "RIGHT_ANKLE": 0.4}).state is State.CORRECT
     assert side_stretch(SIDE_BEND, vis={"LEFT_ANKLE": 0.1, "RIGHT_ANKLE": 0.1}).state is State.UNCERTAIN
+
+
+@pytest.mark.parametrize("azimuth", [-45, -30, 30, 45])
+def test_side_stretch_is_judged_the_same_obliquely(azimuth):
+    """The bend is the 3D lateral flexion: a camera 30-45 degrees off the front reads the same 25 deg,
+    where the 2D lean of the trunk would shrink."""
+    a = assess("side_torso_stretch", turn_camera(front_pose(SIDE_BEND), azimuth))
+    assert a.state is State.CORRECT, a.cue
+    assert a.side == "left"
+    assert result(a, "side_bend").value == pytest.approx(25.0, abs=0.5)
+    straight = assess("side_torso_stretch", turn_camera(front_pose(STANDING_ARM_UP), azimuth))
+    assert straight.cue == "Bend your upper body further to the side"
+
+
+def test_side_stretch_camera_far_round_to_the_side_is_uncertain():
+    """Past about 60 degrees the shoulders' line closes up and the view check asks to face the camera."""
+    a = assess("side_torso_stretch", turn_camera(front_pose(STANDING_ARM_UP), 70))
+    assert a.state is State.UNCERTAIN
+    assert a.cue == "Face the camera"
