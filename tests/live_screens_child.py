@@ -2,8 +2,8 @@
 full-screen window, with the voice speaking through whatever ``espeak-ng`` is first on PATH.
 
 The feed is the knee-to-chest sample played as a camera (real pace, camera timestamps): 6 s of its
-first frame (intro, card, countdown), the clip's first 9 s (left side: a hold, then a fault), then
-14.0-25.0 s (right side). The goal is 2 s per side so the session switches sides and completes.
+first frame (intro, card, countdown), its left-side fault (6.5-8.5 s) twice, its left-side hold
+(1.5-6.5 s), then 14.0-25.0 s (right side). The goal is 2 s per side so the session switches sides and completes.
 
 At each moment (card, countdown, a correct hold, a fault, switch sides, the summary) the child grabs
 the real screen with ``xwd`` once the canvas has been on screen for a few frames, and writes
@@ -42,7 +42,8 @@ from test_live import read_xwd  # noqa: E402
 CLIP = REPO / "samples" / "knee_to_chest.mp4"
 LEAD_S = 6.0
 GOAL_S = 2.0
-PARTS = ((0.0, 9.0), (14.0, 25.0))
+# A fault first (judging starts at 7 s), then the left side's hold, then the right side.
+PARTS = ((6.5, 8.5), (6.5, 8.5), (1.5, 6.5), (14.0, 25.0))
 
 
 class SampleCamera:
@@ -124,11 +125,11 @@ def main(out: Path) -> None:
         seen[name] = seen.get(name, 0) + 1
         if seen[name] < 2:
             return
-        dump = subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30)
-        shot = read_xwd(dump.stdout)
-        painted = shot.shape == canvas.shape and np.abs(shot.astype(np.int16) - canvas).mean() < 4.0
-        if not painted and seen[name] < 8:
-            return  # the window has not painted this canvas yet (a loaded machine): try the next frame
+        for _ in range(20):
+            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            if shot.shape == canvas.shape and np.abs(shot.astype(np.int16) - canvas).mean() < 4.0:
+                break
+            cv2.waitKey(100)  # not painted yet (a loaded machine): let the window paint, then grab again
         cv2.imwrite(str(out / f"{name}.png"), shot)
         cv2.imwrite(str(out / f"{name}.canvas.png"), canvas)
         moments[name] = {"phase": str(view.phase), "t": step.t, "cue": step.cue,
