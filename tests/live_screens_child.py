@@ -1,7 +1,7 @@
 """Run by tests/test_live_screen.py in its own process, on an Xvfb display: one live session in a real,
 full-screen window, with the voice speaking through whatever ``espeak-ng`` is first on PATH.
 
-The feed is the knee-to-chest sample played as a camera (real pace, camera timestamps): 6 s of its
+The feed is the knee-to-chest sample played as a camera (at most as fast as it is shown): 6 s of its
 first frame (intro, card, countdown), its left-side fault (6.5-8.5 s) twice, its left-side hold
 (1.5-6.5 s), then 14.0-25.0 s (right side). The goal is 2 s per side so the session switches sides and completes.
 
@@ -21,6 +21,7 @@ import json
 import math
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -47,23 +48,27 @@ PARTS = ((6.5, 8.5), (6.5, 8.5), (1.5, 6.5), (14.0, 25.0))
 
 
 class SampleCamera:
-    """The clip's parts delivered as a camera delivers frames: at their pace, stamped with a monotonic clock."""
+    """The clip's parts (every other frame: 15 a second) delivered as a camera delivers frames, but never
+    faster than the window shows them (``shown`` is released per frame shown): on a loaded machine
+    every frame is still judged, so the session goes the same way each time. The frames' timestamps
+    are the feed's own times; the screen and the voice both run on them."""
 
     def __init__(self) -> None:
         src = VideoSource(CLIP)
         self.info = replace(src.info, kind="camera", name="sample camera")
         src.close()
+        self.shown = threading.Semaphore(2)  # one frame estimated while the one before is drawn
+        self.stop = threading.Event()
 
     def _frames(self):
         src = VideoSource(CLIP)
         try:
-            frames = list(src)
+            frames = [f for f in src if f.index % 2 == 0]
         finally:
             src.close()
-        fps = self.info.fps or 30.0
         first = frames[0].image
-        for i in range(int(LEAD_S * fps)):
-            yield i / fps, first
+        for i in range(int(LEAD_S * 15)):
+            yield i / 15.0, first
         offset = LEAD_S
         for t0, t1 in PARTS:
             for f in frames:
@@ -72,15 +77,14 @@ class SampleCamera:
             offset += t1 - t0
 
     def __iter__(self):
-        start = time.monotonic()
         for index, (t, image) in enumerate(self._frames()):
-            delay = start + t - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            yield Frame(image, time.monotonic() - start, index)
+            while not self.shown.acquire(timeout=0.1):
+                if self.stop.is_set():
+                    return
+            yield Frame(image, t, index)
 
     def close(self) -> None:
-        pass
+        self.stop.set()
 
 
 def moment_of(step) -> str | None:
@@ -112,6 +116,7 @@ def main(out: Path) -> None:
     screen: list[tuple[float, str, int | None, float]] = []
 
     def on_shown(canvas: np.ndarray, step, drawn) -> None:
+        camera.shown.release()
         view = step.view
         n = max(1, math.ceil(view.remaining_s - 1e-9)) if (
             view.phase is Phase.COUNTDOWN and view.remaining_s is not None) else None
@@ -158,7 +163,8 @@ def main(out: Path) -> None:
             keys["q_at"] = time.monotonic()
             subprocess.run(["xdotool", "key", "q"], check=True, timeout=10)
 
-    options = LiveOptions(exercise="knee_to_chest", feed=SampleCamera(), window=True, mute=False,
+    camera = SampleCamera()
+    options = LiveOptions(exercise="knee_to_chest", feed=camera, window=True, mute=False,
                           settings=Settings(exercises=exercises), record_history=False,
                           summary=str(out / "summary.json"), linger_s=20.0,
                           timing=Timing(intro_s=1.0, card_s=3.0, countdown_s=3.0, switch_s=1.5, rest_s=2.0),
