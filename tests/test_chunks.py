@@ -83,3 +83,10 @@ def test_chunks_feed_a_sink_every_frame_in_order(tmp_path):
     assert facts.decoded == len(seen) == VideoSource(path).info.frame_count
     assert all(t == u for t, u, _ in seen)
     assert [t for t, _, _ in seen] == sorted(t for t, _, _ in seen)
+
+
+def test_analyze_refuses_jobs_below_one(capsys):
+    from posecheck.apps.cli import main
+
+    assert main(["analyze", str(sample("bridge.mp4")), "-e", "bridge", "--jobs", "0", "--no-history"]) == 2
+    assert capsys.readouterr().err.strip() == "posecheck: error: --jobs must be at least 1, got 0"

@@ -160,7 +160,7 @@ def test_summary_table_has_a_row_and_a_coloured_mark_per_exercise_and_side():
 
     summary = {"plan": ["knee_to_chest", "cat_cow", "bridge"], "ended": "complete", "exercises": [
         {"exercise": "knee_to_chest", "title": "Knee to chest", "target_s": 20.0, "hold_s": 26.0,
-         "sides": {"left": 20.0, "right": 6.0}, "completed": False, "ended_by": "skipped",
+         "sides": {"left": 20.0, "right": 12.0}, "completed": False, "ended_by": "skipped",
          "per_side": {"left": {"top_fault": None},
                       "right": {"top_fault": {"rule": "knee", "cue": "Pull your knee closer", "seconds": 3}}}},
         {"exercise": "cat_cow", "title": "Cat-cow", "target_reps": 10, "reps": 10, "hold_s": 0.0,
@@ -168,7 +168,9 @@ def test_summary_table_has_a_row_and_a_coloured_mark_per_exercise_and_side():
         "totals": {}, "not_done": ["bridge"]}
     rows = summary_rows(summary)
     assert [r.title for r in rows] == ["Knee to chest", "Cat-cow", registry()["bridge"].title]
-    assert rows[0].cells == (("20/20 s", "met"), ("6/20 s", "partly"))
+    assert rows[0].cells == (("20/20 s", "met"), ("12/20 s", "partly"))  # the report's thresholds: half is partly
+    assert summary_rows({**summary, "exercises": [{**summary["exercises"][0], "sides": {"left": 9.0, "right": 0}}]}
+                        )[0].cells == (("9/20 s", "none"), ("0/20 s", "none"))
     assert rows[0].note == "skipped - right: Pull your knee closer"
     assert rows[1].cells == (("10/10 reps", "met"),) and rows[1].note == "no fault"
     assert rows[2].cells == (("not done", "not done"),)

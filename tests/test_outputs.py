@@ -191,6 +191,10 @@ def test_symlinked_input_is_still_refused_as_an_output(tmp_path):
     link.symlink_to(clip)
     with pytest.raises(PosecheckError, match="same as an input"):
         check_output_path(link, [clip])
+    hard = tmp_path / "hard.jsonl"
+    os.link(clip, hard)
+    with pytest.raises(PosecheckError, match="same as an input"):
+        check_output_path(hard, [clip])
     with pytest.raises(PosecheckError, match="cannot both write to stdout"):
         refuse_two_on_stdout(json="-", video="/dev/stdout")
     refuse_two_on_stdout(json="-", csv=None, video=str(tmp_path / "v.mp4"))
@@ -238,3 +242,12 @@ def test_other_writers_go_through_the_same_function(tmp_path):
     day = ProgressRow(date="2026-01-05", exercise="bridge", hold_s=12.0, correct_share=0.5, sessions=1)
     plot_progress([day], link)
     assert link.is_symlink() and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_live_summary_on_stdout_is_the_json_alone(tmp_path):
+    proc = subprocess.run([*PY, "live", "--source", str(sample("bridge.mp4")), "-e", "bridge", "--no-window",
+                           "--mute", "--speed", "0", "--no-history", "--summary", "/dev/stdout"],
+                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)  # the whole of stdout: no end-of-session lines mixed in
+    assert summary["exercises"][0]["exercise"] == "bridge"

@@ -82,3 +82,62 @@ def test_goal_verdict_thresholds_are_one_table():
     reps = ExerciseFigures("cat_cow", reps=3, target_reps=5)
     assert reps.goal_verdict == "partly"
     assert ExerciseFigures("cobra").goal_verdict is None  # no goal: nothing to judge it by
+
+
+# --- routines: the whole and each exercise ---------------------------------------------------
+
+def _part(exercise, start, end, *, hold=0.0, sides=None, reps=None, target_reps=None, faults=(), correct=0.0,
+          incorrect=0.0):
+    from posecheck.judge.summary import ExerciseSegment, Fault, Segment
+
+    figures = ExerciseFigures(exercise, hold_s=hold, target_s=None if target_reps else 20.0, reps=reps,
+                              target_reps=target_reps, sides=sides,
+                              segments=(Segment(start, end, State.CORRECT if correct >= incorrect
+                                                else State.INCORRECT, None),),
+                              faults=tuple(Fault(r, f"cue {r}", s, start) for r, s in faults),
+                              state_seconds=_seconds(correct=correct, incorrect=incorrect, uncertain=0.0,
+                                                     no_person=0.0))
+    return ExerciseSegment(start, end, figures)
+
+
+def _routine(parts):
+    from posecheck.judge.summary import VideoFacts, routine_summary
+
+    video = VideoFacts(width=640, height=480, fps=30.0, frame_count=900, decoded=900, end_s=30.0)
+    return routine_summary("r.mp4", parts, [], person_frames=900, video=video)
+
+
+def test_a_routine_has_the_whole_on_top_and_each_exercise_added_over_its_segments():
+    from posecheck.judge.summary import ROUTINE
+
+    parts = [_part("knee_to_chest", 0.0, 10.0, hold=8.0, sides={"left": 8.0, "right": 0.0},
+                   faults=[("knee_pull", 1.0)], correct=8.0, incorrect=2.0),
+             _part("cat_cow", 10.0, 20.0, reps=4, target_reps=8, faults=[("knee_pull", 3.0)], correct=5.0,
+                   incorrect=5.0),
+             _part("knee_to_chest", 20.0, 30.0, hold=20.0, sides={"left": 0.0, "right": 20.0},
+                   faults=[("knee_pull", 2.0), ("legs", 0.5)], correct=9.0, incorrect=1.0)]
+    summary = _routine(parts)
+    assert summary.is_routine and summary.exercise == ROUTINE and summary.recognized == ROUTINE
+    assert summary.figures.hold_s == 28.0 and summary.figures.target_s is None
+    assert summary.correct_share == 22.0 / 30.0
+    knee, cat = summary.exercises
+    assert (knee.exercise, knee.spans, knee.duration_s) == ("knee_to_chest", ((0.0, 10.0), (20.0, 30.0)), 20.0)
+    assert knee.figures.sides == {"left": 8.0, "right": 20.0} and knee.figures.hold_s == 28.0
+    assert [(f.rule, f.seconds) for f in knee.figures.faults] == [("knee_pull", 3.0), ("legs", 0.5)]
+    assert (cat.figures.reps, cat.figures.target_reps) == (4, 8)
+    # The goal of the whole: each exercise's share of its goal, averaged (knee 0.4 and 1.0 per side; cat 0.5).
+    assert summary.goal_fraction == pytest.approx(((8 / 20 + 1.0) / 2 + 0.5) / 2)
+    # A rule of one exercise is not added to another's of the same name on top.
+    assert sorted(f.seconds for f in summary.figures.faults) == [0.5, 1.0, 2.0, 3.0]
+    record = json.loads(json_line(summary.to_json()))
+    assert record["exercise"] == "routine" and [e["exercise"] for e in record["exercises"]] == \
+        ["knee_to_chest", "cat_cow"]
+    assert record["exercises"][0]["sides"] == {"left": 8.0, "right": 20.0}
+    assert Summary.from_json(record) == summary
+
+
+def test_one_exercise_found_is_that_exercise_not_a_routine():
+    summary = _routine([_part("bridge", 0.0, 30.0, hold=12.0, correct=12.0, incorrect=18.0)])
+    assert not summary.is_routine and summary.exercise == "bridge" and summary.recognized == "bridge"
+    assert summary.figures == summary.exercise_segments[0].figures
+    assert "exercises" not in summary.to_json()

@@ -37,7 +37,10 @@ def test_a_hold_with_sides_shows_each_side_against_the_target_and_the_faults_wit
     top = summary.figures.faults[0]
     assert lines[2] == (f"  faults    {top.cue}: {top.seconds:.1f} s in all, first at {fmt_time(top.first_s)}")
     assert lines[-1].startswith("  verdict   mostly ")
-    assert "goal not reached" in lines[-1]
+    from posecheck.judge.summary import GOAL_VERDICT_LABELS
+
+    verdict = summary.figures.goal_verdict  # the report's badge and the history's, by the same thresholds
+    assert lines[-1].endswith(f"; {GOAL_VERDICT_LABELS[verdict]} ({100 * summary.figures.goal_fraction:.0f}% of it)")
     assert len(text) < 600 and "{" not in text
 
 
@@ -47,16 +50,20 @@ def test_reps_are_shown_against_their_target():
     assert lines[1] == f"  reps      {summary.figures.reps} of {summary.figures.target_reps}"
 
 
-def test_a_routine_is_summarised_per_exercise():
+def test_a_routine_is_summarised_as_a_whole_then_per_exercise():
     (summary,) = stored("routine.auto-fps5")
     lines = summary_text(summary, registry()).splitlines()
-    parts = summary.exercise_segments
-    assert len(parts) == 8
-    assert lines[0].startswith("samples/routine.mp4: routine of 8 exercise(s)")
+    found = summary.exercises
+    assert len(found) == 8
+    assert lines[0] == f"samples/routine.mp4: routine of 8 exercises (video, {fmt_time(summary.duration_s)})"
+    assert lines[1].startswith(f"  whole     {summary.figures.hold_s:.1f} s held in all; correct ")
     heads = [ln for ln in lines[1:] if not ln.startswith("  ")]
-    titles = [registry()[p.figures.exercise].title for p in parts]
-    assert heads == [f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {t}" for p, t in zip(parts, titles)]
+    assert heads == [f"{registry()[e.exercise].title} ("
+                     + ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in e.spans) + ")" for e in found]
     assert sum(ln.startswith("  verdict") for ln in lines) == 8
+    sided = [e for e in found if e.figures.sides]
+    assert sum(ln.startswith("  hold      left ") for ln in lines) == len(sided) > 0
+    assert sum(ln.startswith("  reps ") for ln in lines) == 1  # cat-cow
 
 
 def test_stills_show_the_cue_and_the_rules_that_failed():

@@ -2,8 +2,8 @@
 
 One block per input: the exercise's title, the hold per side against the target
 (or the reps), the main faults with when they first showed, and the verdict. A
-routine (``--exercise auto`` on a video) gets one such block per exercise found
-in it, under a line for the whole. Built from the typed ``Summary`` only; times
+routine (``--exercise auto`` on a video in which more than one exercise was
+found) gets a line for the whole, then such a block per exercise. Built from the typed ``Summary`` only; times
 and values are formatted as in the report (``report_text``).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from posecheck.core.types import State
 from posecheck.draw.report_text import STATE_LABELS, fmt_time, fmt_value
 from posecheck.judge.exercises import Exercise
-from posecheck.judge.summary import ExerciseFigures, Summary
+from posecheck.judge.summary import GOAL_VERDICT_LABELS, ExerciseFigures, Summary
 
 MAX_FAULTS = 3
 LABEL_WIDTH = 9  # "  verdict" and the other labels line up their values
@@ -67,9 +67,10 @@ def _verdict_line(verdict: State, figures: ExerciseFigures) -> str:
     share = figures.correct_share
     if share is not None:
         words += f" (correct {100 * share:.0f}% of the time)"
-    if figures.target_reps or figures.target_s:
-        words += "; goal reached" if figures.goal_reached else (
-            f"; goal not reached ({100 * figures.goal_fraction:.0f}% of it)")
+    verdict = figures.goal_verdict  # the thresholds of the report's badge and the history's
+    if verdict is not None:
+        words += f"; {GOAL_VERDICT_LABELS[verdict]}" + (
+            "" if figures.goal_reached else f" ({100 * figures.goal_fraction:.0f}% of it)")
     return _line("verdict", words)
 
 
@@ -100,23 +101,35 @@ def _still_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[st
     return lines
 
 
+def _routine_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[str]:
+    """The whole (time correct, goals reached), then each exercise found with its spans."""
+    found = summary.exercises
+    reached = sum(e.figures.goal_reached for e in found)
+    share = summary.correct_share
+    whole = [f"{summary.figures.hold_s:.1f} s held in all"]
+    if share is not None:
+        whole.append(f"correct {100 * share:.0f}% of the time")
+    whole.append(f"goal reached in {reached} of {len(found)} ({100 * summary.goal_fraction:.0f}% on average)")
+    lines = [_line("whole", "; ".join(whole))]
+    for e in found:
+        spans = ", ".join(f"{fmt_time(start)}-{fmt_time(end)}" for start, end in e.spans)
+        lines.append(f"{_title(e.exercise, exercises)} ({spans})")
+        lines += _figures_lines(e.figures, _most_shown(e.figures))
+    return lines
+
+
 def summary_text(summary: Summary, exercises: Mapping[str, Exercise]) -> str:
     """The human summary of one analysed input (lines ending in a newline)."""
     if summary.kind == "image":
         return "\n".join(_still_lines(summary, exercises)) + "\n"
     length = fmt_time(summary.duration_s)
     warnings = [_line("warning", w) for w in summary.warnings]
-    if summary.auto and summary.exercise_segments:
-        parts = summary.exercise_segments
-        names = ", ".join(_title(p.figures.exercise, exercises) for p in parts)
-        lines = [f"{summary.input}: routine of {len(parts)} exercise(s) (video, {length}): {names}", *warnings]
-        for part in parts:
-            lines.append(f"{fmt_time(part.start_s)}-{fmt_time(part.end_s)} "
-                         f"{_title(part.figures.exercise, exercises)}")
-            lines += _figures_lines(part.figures, _most_shown(part.figures))
-        return "\n".join(lines) + "\n"
+    if summary.is_routine:
+        return "\n".join([f"{summary.input}: routine of {len(summary.exercises)} exercises (video, {length})",
+                          *warnings, *_routine_lines(summary, exercises)]) + "\n"
     if summary.exercise is None:
         return "\n".join([f"{summary.input}: no exercise recognised (video, {length})", *warnings,
                           _line("verdict", STATE_LABELS.get(summary.verdict.value, summary.verdict.value))]) + "\n"
-    head = f"{summary.input}: {_title(summary.exercise, exercises)} (video, {length})"
+    found = ", recognised" if summary.auto else ""
+    head = f"{summary.input}: {_title(summary.exercise, exercises)} (video, {length}{found})"
     return "\n".join([head, *warnings, *_figures_lines(summary.figures, summary.verdict)]) + "\n"

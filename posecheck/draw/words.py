@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posecheck.judge.exercises import Exercise, registry
+from posecheck.judge.summary import goal_verdict
 
 VIEW_WORDS = {
     "side": "Camera at your side: turn sideways to it",
@@ -70,7 +71,7 @@ class SummaryRow:
     """One exercise of a finished live session, as the summary table shows it.
 
     ``cells``: (text, status) per side, or one for an exercise without sides;
-    status is "met" (the goal reached), "partly", "none" or "not done".
+    status is "met" (the goal reached), "partly" (half of it), "none" (less) or "not done".
     ``note`` is the most frequent fault's cue (``faulty``) or why there is none.
     """
 
@@ -82,9 +83,10 @@ class SummaryRow:
 
 
 def _status(value: float, target: float | None) -> str:
-    if target and value >= target:
-        return "met"
-    return "partly" if value > 0 else "none"
+    """How a cell went against its goal, by the thresholds the report and the history use (GOAL_VERDICTS)."""
+    if not target:
+        return "partly" if value > 0 else "none"
+    return {"met": "met", "partly": "partly", "not_met": "none"}[goal_verdict(value / target)]
 
 
 def summary_rows(summary: dict) -> list[SummaryRow]:

@@ -177,7 +177,11 @@ def result_rows(figures: ExerciseFigures, duration_s: float | None, correct_shar
 
 
 def results_from_summary(summary: Summary) -> list[dict]:
-    """Result rows of one ``posecheck analyze`` summary (its judged exercise over the recording)."""
+    """Result rows of one ``posecheck analyze`` summary: its judged exercise over the recording, or for
+    a routine each exercise over the time spent on it."""
+    if summary.is_routine:
+        return [row for e in summary.exercises
+                for row in result_rows(e.figures, e.duration_s, e.figures.correct_share)]
     return result_rows(summary.figures, summary.duration_s, summary.correct_share)
 
 
@@ -403,10 +407,11 @@ class History:
 
     def record_summary(self, summary: Summary, source: str = "analyze", mode: str = "exercise",
                        started_at: datetime | str | None = None, client: str | None = None) -> int:
-        """Store one ``posecheck analyze`` summary as a complete session."""
+        """Store one ``posecheck analyze`` summary as a complete session (a routine: in routine mode)."""
         return self.record_session(source, summary.input, summary.kind,
                                    _finite(summary.duration_s), results_from_summary(summary),
-                                   mode=mode, ended="complete", started_at=started_at, client=client)
+                                   mode="routine" if summary.is_routine else mode, ended="complete",
+                                   started_at=started_at, client=client)
 
     def begin_session(self, source: str = "live", input: str | None = None, kind: str | None = None,
                       mode: str = "exercise", started_at: datetime | str | None = None) -> int:

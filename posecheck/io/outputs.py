@@ -98,15 +98,15 @@ def output_target(out: str | os.PathLike) -> OutputTarget:
 
 
 def check_output_path(out: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> Path:
-    """Refuse an output that is one of the inputs, or a file whose folder cannot be written."""
+    """Refuse an output that is one of the inputs (through a symlink or a hard link too), or a file whose
+    folder cannot be written; stdout, devices and FIFOs pass (see ``output_target``)."""
     target = output_target(out)
     path = Path(out)
-    if target.kind == "file":
-        for source in inputs:
-            if Path(source).resolve() == target.path or _same_file(source, target.path):
-                raise PosecheckError(f"{out}: output path is the same as an input; refusing to overwrite it")
-    if target.kind != "file":
+    if target.kind != "file":  # written into, never replaced: nothing to probe
         return path
+    for source in inputs:
+        if Path(source).resolve() == target.path or _same_file(source, target.path):
+            raise PosecheckError(f"{out}: output path is the same as an input; refusing to overwrite it")
     folder = target.path.parent
     if not folder.is_dir():
         raise PosecheckError(f"{out}: folder {folder} does not exist")

@@ -2,8 +2,8 @@
 
 Built here and only here: ``figures_of`` (what one exercise session measured), then
 ``video_summary``, ``routine_summary`` (``--exercise auto`` on a video) and
-``image_summary``. The figures derived from a summary are defined here once:
-``correct_share``, ``goal_fraction``, ``goal_reached``, ``goal_verdict`` and ``score``.
+``image_summary``; ``exercises_of`` a routine's per exercise. The figures derived from a summary are
+defined here once: ``correct_share``, ``goal_fraction``, ``goal_reached``, ``goal_verdict`` and ``score``.
 
 ``to_json()`` gives the JSON Lines record: its keys, their order and their
 values (seconds rounded to the millisecond) are a contract that users and
@@ -224,13 +224,81 @@ class ExerciseSegment:
         return cls(data["start_s"], data["end_s"], ExerciseFigures.from_json(data))
 
 
+ROUTINE = "routine"  # the top-level ``exercise`` of a video in which more than one exercise was found
+
+
+def _merged_faults(faults: Iterable[Fault]) -> tuple[Fault, ...]:
+    """Faults of the same rule added up (first cue and earliest time kept), the longest first."""
+    merged: dict[str, Fault] = {}
+    for f in faults:
+        seen = merged.get(f.rule)
+        merged[f.rule] = f if seen is None else Fault(
+            f.rule, seen.cue or f.cue, _ms(seen.seconds + f.seconds), min(seen.first_s, f.first_s))
+    return tuple(sorted(merged.values(), key=lambda f: -f.seconds))
+
+
+def _added(parts: Sequence[ExerciseFigures], exercise: str | None) -> ExerciseFigures:
+    """Figures added over ``parts``: holds, reps, per-side seconds, time per state; faults by rule."""
+    first = parts[0]
+    sides = None
+    if exercise != ROUTINE and first.sides is not None:
+        sides = {side: _ms(sum((p.sides or {}).get(side, 0.0) for p in parts)) for side in first.sides}
+    reps = [p.reps for p in parts if p.reps is not None]
+    states = {state for p in parts for state in p.state_seconds}
+    return ExerciseFigures(
+        exercise=exercise, hold_s=_ms(sum(p.hold_s for p in parts)),
+        target_s=first.target_s if exercise != ROUTINE else None,
+        reps=sum(reps) if reps and exercise != ROUTINE else None,
+        target_reps=first.target_reps if exercise != ROUTINE else None, sides=sides,
+        holds=tuple(h for p in parts for h in p.holds), segments=tuple(s for p in parts for s in p.segments),
+        faults=(tuple(sorted((f for p in parts for f in p.faults), key=lambda f: -f.seconds)) if exercise == ROUTINE
+                else _merged_faults(f for p in parts for f in p.faults)),  # a rule name is one exercise's
+        state_seconds={st: _ms(sum(p.state_seconds.get(st, 0.0) for p in parts)) for st in State if st in states})
+
+
+@dataclass(frozen=True)
+class RoutineExercise:
+    """One exercise of a routine: its figures over every segment it was found in, and those segments' spans."""
+
+    figures: ExerciseFigures
+    spans: tuple[tuple[float, float], ...]
+
+    @property
+    def exercise(self) -> str:
+        return self.figures.exercise or ""
+
+    @property
+    def duration_s(self) -> float:
+        """The time spent on it: its segments' lengths added up."""
+        return _ms(sum(end - start for start, end in self.spans))
+
+    def to_json(self) -> dict:
+        out = {"exercise": self.exercise, "duration_s": self.duration_s,
+               "spans": [[start, end] for start, end in self.spans]}
+        out.update({k: v for k, v in self.figures.to_json().items() if k != "exercise"})
+        return out
+
+
+def exercises_of(parts: Sequence[ExerciseSegment]) -> tuple[RoutineExercise, ...]:
+    """Per exercise, in the order first found: its segments' figures added up."""
+    by_exercise: dict[str, list[ExerciseSegment]] = {}
+    for part in parts:
+        if part.figures.exercise is not None:
+            by_exercise.setdefault(part.figures.exercise, []).append(part)
+    return tuple(RoutineExercise(group[0].figures if len(group) == 1 else _added([p.figures for p in group], ex_id),
+                                 tuple((p.start_s, p.end_s) for p in group))
+                 for ex_id, group in by_exercise.items())
+
+
 @dataclass(frozen=True)
 class Summary:
     """One analysed video or still.
 
-    ``figures`` belong to the exercise judged (with ``auto``, the longest
-    exercise segment's). ``auto`` marks ``--exercise auto``: the output then
-    says what was ``recognized`` (and, for a video, every exercise segment).
+    ``figures`` belong to the exercise judged. ``auto`` marks ``--exercise
+    auto``: the output then says what was ``recognized`` (and, for a video,
+    every exercise segment). A video in which more than one exercise was found
+    is a routine: its ``figures`` are the whole's (exercise ``ROUTINE``, every
+    hold, segment and fault; no target), ``exercises`` each exercise's.
     Videos carry ``fps`` and ``decoded_frames``; stills their ``cue`` and,
     when judged, the ``rules``.
     """
@@ -259,6 +327,15 @@ class Summary:
         return self.figures.exercise
 
     @property
+    def is_routine(self) -> bool:
+        return self.figures.exercise == ROUTINE
+
+    @property
+    def exercises(self) -> tuple[RoutineExercise, ...]:
+        """Per exercise found (``auto`` on a video), its segments added up; empty otherwise."""
+        return exercises_of(self.exercise_segments)
+
+    @property
     def correct_share(self) -> float | None:
         """Share of the judged time in correct form; a still: 1 when its pose is correct, else 0."""
         if self.kind == "image":
@@ -267,12 +344,22 @@ class Summary:
 
     @property
     def goal_fraction(self) -> float:
+        """Share of the goal reached; a routine: the average over its exercises."""
+        if self.is_routine:
+            shares = [e.figures.goal_fraction for e in self.exercises]
+            return sum(shares) / len(shares) if shares else 0.0
         return self.figures.goal_fraction
 
     @property
     def goal_verdict(self) -> str | None:
-        """How the goal went (``GOAL_VERDICTS``); None for a still or when nothing was judged."""
-        return None if self.kind == "image" else self.figures.goal_verdict
+        """How the goal went (``GOAL_VERDICTS``); None for a still or when nothing was judged.
+
+        A routine's verdict is that of its averaged share of the goal (``goal_fraction``)."""
+        if self.kind == "image":
+            return None
+        if self.is_routine:
+            return goal_verdict(self.goal_fraction) if self.exercises else None
+        return self.figures.goal_verdict
 
     @property
     def score(self) -> int:
@@ -295,6 +382,8 @@ class Summary:
                        verdict=self.verdict.value, width=self.width, height=self.height,
                        exercise_segments=[s.to_json() for s in self.exercise_segments],
                        duration_s=self.duration_s)
+            if self.is_routine:  # derived from the segments: written for readers, not read back
+                out["exercises"] = [e.to_json() for e in self.exercises]
         else:
             if self.auto:
                 out["recognized"] = self.recognized
@@ -399,9 +488,13 @@ def video_summary(path: str, figures: ExerciseFigures, frames: int, person_frame
 
 def routine_summary(path: str, parts: Sequence[ExerciseSegment], results: Sequence[FrameResult],
                     person_frames: int, video: VideoFacts) -> Summary:
-    """A video split into exercise segments: the longest one's figures, and every segment."""
-    longest = max(parts, key=lambda p: p.length_s, default=None)
-    figures = longest.figures if longest is not None else NOTHING_JUDGED
+    """A video split into exercise segments, and every segment: one exercise found, its figures over
+    its segments; more, a routine (the figures of the whole); none, nothing judged."""
+    found = exercises_of(parts)
+    if len(found) > 1:
+        figures = _added([p.figures for p in parts], ROUTINE)
+    else:
+        figures = found[0].figures if found else NOTHING_JUDGED
     return Summary(input=str(path), kind="video", figures=figures, frames=len(results),
                    person_frames=person_frames, verdict=verdict_of(results), auto=True,
                    recognized=figures.exercise, exercise_segments=tuple(parts),

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Sequence
 import cv2
 import numpy as np
 
+from posecheck.io.outputs import write_text_atomic
 from posecheck.synthetic.animate import frame_count, pose_at
 from posecheck.synthetic.body import ActorPose, forward_kinematics
 from posecheck.synthetic.camera import View, fit_view
@@ -257,7 +258,7 @@ def format_json(obj, indent: int = 0) -> str:
 
 
 def write_truth(truth: dict | list, path: str | os.PathLike) -> None:
-    Path(path).write_text(format_json(truth) + "\n")
+    write_text_atomic(path, format_json(truth) + "\n")
 
 
 def write_clip(clip: Clip, directory: str | os.PathLike) -> tuple[Path, Path]:
