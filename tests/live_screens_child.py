@@ -1,9 +1,9 @@
 """Run by tests/test_live_screen.py in its own process, on an Xvfb display: one live session in a real,
 full-screen window, with the voice speaking through whatever ``espeak-ng`` is first on PATH.
 
-The feed is the knee-to-chest sample played as a camera (real pace, camera timestamps): 6 s of its
-first frame (intro, card, countdown), the clip's first 9 s (left side: a hold, then a fault), then
-14.0-21.5 s (right side). The goal is 2 s per side so the session switches sides and completes.
+The feed is the knee-to-chest sample played as a camera (at most as fast as it is shown): 6 s of its
+first frame (intro, card, countdown), its left-side fault (6.5-8.5 s) twice, its left-side hold
+(1.5-6.5 s), then 14.0-25.0 s (right side). The goal is 2 s per side so the session switches sides and completes.
 
 At each moment (card, countdown, a correct hold, a fault, switch sides, the summary) the child grabs
 the real screen with ``xwd`` once the canvas has been on screen for a few frames, and writes
@@ -21,6 +21,7 @@ import json
 import math
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -42,27 +43,32 @@ from test_live import read_xwd  # noqa: E402
 CLIP = REPO / "samples" / "knee_to_chest.mp4"
 LEAD_S = 6.0
 GOAL_S = 2.0
-PARTS = ((0.0, 9.0), (14.0, 21.5))
+# A fault first (judging starts at 7 s), then the left side's hold, then the right side.
+PARTS = ((6.5, 8.5), (6.5, 8.5), (1.5, 6.5), (14.0, 25.0))
 
 
 class SampleCamera:
-    """The clip's parts delivered as a camera delivers frames: at their pace, stamped with a monotonic clock."""
+    """The clip's parts (every other frame: 15 a second) delivered as a camera delivers frames, but never
+    faster than the window shows them (``shown`` is released per frame shown): on a loaded machine
+    every frame is still judged, so the session goes the same way each time. The frames' timestamps
+    are the feed's own times; the screen and the voice both run on them."""
 
     def __init__(self) -> None:
         src = VideoSource(CLIP)
         self.info = replace(src.info, kind="camera", name="sample camera")
         src.close()
+        self.shown = threading.Semaphore(2)  # one frame estimated while the one before is drawn
+        self.stop = threading.Event()
 
     def _frames(self):
         src = VideoSource(CLIP)
         try:
-            frames = list(src)
+            frames = [f for f in src if f.index % 2 == 0]
         finally:
             src.close()
-        fps = self.info.fps or 30.0
         first = frames[0].image
-        for i in range(int(LEAD_S * fps)):
-            yield i / fps, first
+        for i in range(int(LEAD_S * 15)):
+            yield i / 15.0, first
         offset = LEAD_S
         for t0, t1 in PARTS:
             for f in frames:
@@ -71,15 +77,14 @@ class SampleCamera:
             offset += t1 - t0
 
     def __iter__(self):
-        start = time.monotonic()
         for index, (t, image) in enumerate(self._frames()):
-            delay = start + t - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            yield Frame(image, time.monotonic() - start, index)
+            while not self.shown.acquire(timeout=0.1):
+                if self.stop.is_set():
+                    return
+            yield Frame(image, t, index)
 
     def close(self) -> None:
-        pass
+        self.stop.set()
 
 
 def moment_of(step) -> str | None:
@@ -111,6 +116,7 @@ def main(out: Path) -> None:
     screen: list[tuple[float, str, int | None, float]] = []
 
     def on_shown(canvas: np.ndarray, step, drawn) -> None:
+        camera.shown.release()
         view = step.view
         n = max(1, math.ceil(view.remaining_s - 1e-9)) if (
             view.phase is Phase.COUNTDOWN and view.remaining_s is not None) else None
@@ -122,10 +128,13 @@ def main(out: Path) -> None:
         if name is None or name in moments:
             return
         seen[name] = seen.get(name, 0) + 1
-        if seen[name] < 3:  # on screen for a few frames: painted
+        if seen[name] < 2:
             return
-        dump = subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30)
-        shot = read_xwd(dump.stdout)
+        for _ in range(20):
+            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            if shot.shape == canvas.shape and np.abs(shot.astype(np.int16) - canvas).mean() < 4.0:
+                break
+            cv2.waitKey(100)  # not painted yet (a loaded machine): let the window paint, then grab again
         cv2.imwrite(str(out / f"{name}.png"), shot)
         cv2.imwrite(str(out / f"{name}.canvas.png"), canvas)
         moments[name] = {"phase": str(view.phase), "t": step.t, "cue": step.cue,
@@ -154,7 +163,8 @@ def main(out: Path) -> None:
             keys["q_at"] = time.monotonic()
             subprocess.run(["xdotool", "key", "q"], check=True, timeout=10)
 
-    options = LiveOptions(exercise="knee_to_chest", feed=SampleCamera(), window=True, mute=False,
+    camera = SampleCamera()
+    options = LiveOptions(exercise="knee_to_chest", feed=camera, window=True, mute=False,
                           settings=Settings(exercises=exercises), record_history=False,
                           summary=str(out / "summary.json"), linger_s=20.0,
                           timing=Timing(intro_s=1.0, card_s=3.0, countdown_s=3.0, switch_s=1.5, rest_s=2.0),

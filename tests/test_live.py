@@ -228,8 +228,10 @@ def test_following_a_side_switch_within_an_exercise():
     s.run(2.5, state=State.CORRECT, side="left")
     assert m.phase is Phase.SWITCH and m.side == "right"
     s.run(0.5, state=State.CORRECT, side="right")
+    assert m.phase is Phase.SWITCH and m.side == "right"  # the message stays up a moment
+    s.run(1.0, state=State.CORRECT, side="right")
     assert m.phase is Phase.ACTIVE and m.side == "right"
-    s.run(2.0, state=State.CORRECT, side="right")
+    s.run(0.5, state=State.CORRECT, side="right")
     assert m.phase is Phase.REST and not m.finished  # the file goes on: keep judging
     s.events += m.finish(s.t, "complete")
     assert [e.reason for e in s.events if isinstance(e, End)] == ["complete"]

@@ -364,3 +364,23 @@ def test_a_session_is_said_in_step_with_the_screen_and_the_important_words_alway
         assert must in whole, said
     switch_t = next(t for t, text, _ in cues if text.startswith("Release. Switch"))
     assert starts["Release. Switch to your right side"] == pytest.approx(switch_t, abs=0.011)
+
+
+def test_an_urgent_cue_replaces_a_waiting_urgent_one_and_cuts_the_current_short():
+    from posecheck.judge.speech import URGENT
+
+    s = CueScheduler(min_gap_s=0.8, repeat_s=6.0, max_pending=1, max_age_s=4.0)
+    s.offer("Welcome. This is not medical advice.", NORMAL, 0.0)
+    assert s.take(0.0).startswith("Welcome")
+    s.offer("Next: Bridge", HIGH, 0.5)
+    assert s.interrupt  # a HIGH cue cuts a droppable one short
+    s.done(0.5, cut_short=True)
+    assert s.take(0.5) == "Next: Bridge"
+    s.offer("3", URGENT, 1.0)
+    assert s.interrupt
+    s.offer("2", URGENT, 2.0)  # "3" never got out: not said late
+    s.done(2.0, cut_short=True)
+    assert [i.text for i in s.must] == ["2", "Next: Bridge"]  # the HIGH cue cut short is said again
+    assert s.take(2.0) == "2"
+    s.done(2.3)
+    assert s.take(2.3) == "Next: Bridge"  # no gap before a never-dropped cue

@@ -144,17 +144,49 @@ class _Pen:
             y -= bh
         x, y = int(x), int(y)
         box = (x, y, x + bw, y + bh)
-        if fill is not None:
-            cv2.rectangle(self.canvas, box[:2], (box[2] - 1, box[3] - 1), fill, -1)
-        elif shade is not None:
-            overlay.shade(self.canvas, *box, alpha=shade)
-        cv2.putText(self.canvas, text, (x + pad, y + pad + th), overlay.FONT, size.scale, color, size.thickness,
-                    cv2.LINE_AA)
+        if not self._from_cache(text, size, color, pad, fill, x, y, bw, bh, th):
+            if fill is not None:
+                cv2.rectangle(self.canvas, box[:2], (box[2] - 1, box[3] - 1), fill, -1)
+            elif shade is not None:
+                overlay.shade(self.canvas, *box, alpha=shade)
+            cv2.putText(self.canvas, text, (x + pad, y + pad + th), overlay.FONT, size.scale, color,
+                        size.thickness, cv2.LINE_AA)
         if self.drawn is not None:
             t = size.thickness
             self.drawn.append(Drawn(text, (x + pad - t, y + pad - t, x + pad + tw + t, y + pad + th + base + t),
                                     size.cap_px, role))
         return box
+
+    def _from_cache(self, text, size: Size, color, pad: int, fill, x: int, y: int, bw: int, bh: int,
+                    th: int) -> bool:
+        """Draw a text where the canvas is still black by copying the ink of an earlier drawing of it.
+
+        The same texts come back frame after frame and drawing them is most of a
+        frame's drawing time. On black, a darkened box stays black and an opaque
+        one is part of the copy, so the copy is exactly what drawing would give;
+        anywhere else (over the picture) the text is drawn. Returns whether it was.
+        """
+        m = 2 * size.thickness + 4  # ink may reach a little past the text's box
+        x0, y0, x1, y1 = x - m, y - m, x + bw + m, y + bh + m
+        h, w = self.canvas.shape[:2]
+        if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+            return False
+        roi = self.canvas[y0:y1, x0:x1]
+        if roi.any():
+            return False
+        key = (text, size, tuple(color), pad, None if fill is None else tuple(fill))
+        sprite = _SPRITES.get(key)
+        if sprite is None:
+            ink = np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
+            if fill is not None:
+                cv2.rectangle(ink, (m, m), (m + bw - 1, m + bh - 1), fill, -1)
+            cv2.putText(ink, text, (m + pad, m + pad + th), overlay.FONT, size.scale, color, size.thickness,
+                        cv2.LINE_AA)
+            if len(_SPRITES) >= 512:
+                _SPRITES.clear()
+            sprite = _SPRITES[key] = ink
+        roi[:] = sprite
+        return True
 
     def paragraph(self, text: str, x: int, y: int, width: int, size: Size, color=overlay.WHITE,
                   role: str = "text", max_lines: int = 4, center: bool = False, gap: int | None = None) -> int:
@@ -172,6 +204,9 @@ class _Pen:
     def line_h(self, size: Size, gap: int | None = None) -> int:
         _, th, base = self.size("Hg", size)
         return th + base + (size.cap_px // 2 if gap is None else gap)
+
+
+_SPRITES: dict[tuple, np.ndarray] = {}  # text drawn on black, by (text, size, colour, pad, fill)
 
 
 @functools.lru_cache(maxsize=512)

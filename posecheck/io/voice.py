@@ -78,7 +78,7 @@ class CueScheduler:
     timestamps, the screen's clock. LOW and NORMAL cues follow the dropping
     rules of the module docstring. HIGH and URGENT cues (``judge.speech``) are
     never dropped: they wait in order, ahead of the others, with no gap before
-    them; an URGENT cue goes first. ``offer`` sets ``interrupt`` when the
+    them; an URGENT cue goes first and replaces an URGENT one still waiting. ``offer`` sets ``interrupt`` when the
     caller should cut the current utterance short: for an URGENT cue always,
     for a HIGH one when a droppable cue is being said (a HIGH one cut short is
     said again afterwards, a droppable one is not).
@@ -115,9 +115,10 @@ class CueScheduler:
             self.pending = [it for it in self.pending if it.text != text]
             item = _Item(text, priority, now)
             if priority >= URGENT:
-                # After the URGENT cues already waiting, before every HIGH one.
-                k = next((i for i, it in enumerate(self.must) if it.priority < URGENT), len(self.must))
-                self.must.insert(k, item)
+                # About the screen now: it replaces an URGENT cue still waiting (a countdown number
+                # not said in its second is not said late) and goes before every HIGH one.
+                self.must = [it for it in self.must if it.priority < URGENT]
+                self.must.insert(0, item)
             else:
                 self.must.append(item)
             if self.speaking is not None and (priority >= URGENT or (self.speaking_priority or 0) < HIGH):

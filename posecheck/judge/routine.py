@@ -58,6 +58,7 @@ class Timing:
     card_s: float = 6.0
     countdown_s: float = 3.0
     switch_s: float = 4.0
+    switch_min_s: float = 1.5  # "switch sides" stays up this long even when the other side is held at once
     rest_s: float = 8.0
 
 
@@ -332,8 +333,9 @@ class RoutineMachine:
         if ex.has_sides and correct and r.side in ex.sides and r.side not in self.sides_done \
                 and not self._side_manual:
             self.side = r.side
-            if self.phase is Phase.SWITCH:  # holding on the new side already
-                self._enter(Phase.ACTIVE, c)
+            if self.phase is Phase.SWITCH and c - self.phase_t0 >= min(self.timing.switch_s,
+                                                                    self.timing.switch_min_s):
+                self._enter(Phase.ACTIVE, c)  # holding on the new side already (the hold counts meanwhile)
         if correct and not self._was_correct:
             events.append(Say("Hold" if ex.goal.kind == "hold" else "Good form", NORMAL))
         self._was_correct = correct
