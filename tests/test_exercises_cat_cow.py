@@ -157,3 +157,29 @@ def test_cat_cow_cycles_sitting_back_do_not_count():
     script += [(1.0, cow_back), (1.0, TABLETOP), (1.0, CAT), (1.0, COW)]
     session, _ = _run_cat_cow(script)
     assert session.summary().reps == 1  # only the last cycle, back on all fours
+
+
+def test_cat_cow_clock_runs_while_the_back_moves_not_in_a_still_tabletop():
+    # A still tabletop for 5 s, then cat-cow cycles, then a still tabletop again for 6 s.
+    moving = [(1.0, CAT), (0.5, CAT), (1.0, COW), (0.5, COW)] * 2
+    session, _ = _run_cat_cow([(5.0, TABLETOP)] + moving + [(0.5, TABLETOP), (6.0, TABLETOP)])
+    holds = session.holds.holds
+    assert len(holds) == 1
+    # Nothing before the first end is reached; the tabletop after the last cow counts only
+    # within ``max_between_ends_s`` of it.
+    signal = get_exercise("cat_cow").rep_signal
+    assert 5.0 < holds[0].start_s < 6.0
+    assert 5.0 + 6.0 < holds[0].end_s <= 5.0 + 6.5 + signal.max_between_ends_s + 0.5
+    still = _run_cat_cow([(8.0, TABLETOP)])[0]
+    assert still.holds.total_s == 0.0
+
+
+def test_cat_cow_end_counts_once_the_back_moves_into_it_on_all_fours():
+    # Sitting back (out of position), then back onto all fours already in cat, held still: no
+    # movement, no hold; once the back leaves cat and comes back, the clock runs.
+    cat_back = moved(CAT, **SAT_BACK)
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT)])
+    assert session.holds.total_s == 0.0
+    session, _ = _run_cat_cow([(1.0, TABLETOP), (1.0, cat_back), (2.0, cat_back), (0.3, CAT), (2.0, CAT),
+                               (0.5, TABLETOP), (0.5, CAT), (2.0, CAT)])
+    assert 2.0 <= session.holds.total_s <= 3.0

@@ -64,17 +64,30 @@ def test_cobra_on_palms_not_forearms():
     check_fails("cobra", pose(sphinx), "on_palms", "Press up on your palms, not your forearms")
 
 
-def test_cobra_head():
-    cranked = moved(COBRA, EAR=(460, 245))
+def test_cobra_head_is_the_face_direction():
+    # The face turned up toward the ceiling (ear-nose line ~58 deg above the horizontal)...
+    cranked = moved(COBRA, NOSE=(530, 215))
     check_fails("cobra", pose(cranked), "head", "Don't crank your head back: look forward")
-    dropped = moved(COBRA, EAR=(520, 300))
+    # ...while a neck tilted back along a steep trunk with the face forward is fine.
+    steep = moved(COBRA, EAR=(470, 240), NOSE=(505, 240))
+    assert assess("cobra", pose(steep)).state is State.CORRECT
+    dropped = moved(COBRA, NOSE=(515, 310))
     check_fails("cobra", pose(dropped), "head", "Lift your head and look forward")
+    # Facing the other way (head at the image left) reads the same.
+    mirrored = {name: (640 - x, y) for name, (x, y) in moved(COBRA, NOSE=(530, 215)).items()}
+    check_fails("cobra", pose(mirrored), "head", "Don't crank your head back: look forward")
 
 
 def test_cobra_hands_placed():
     reaching = moved(COBRA, ELBOW=(600, 300), WRIST=(630, 398))
     check_fails("cobra", pose(reaching), "hands_placed",
                 "Place your palms beside your shoulders, elbows close to your body")
+
+
+def test_cobra_chest_above_elbows():
+    # Elbows drawn back level with the shoulders: the chest hardly above them (baby cobra on the forearms).
+    low = moved(COBRA, ELBOW=(400, 285))
+    check_fails("cobra", pose(low), "chest_above_elbows", "Press through your hands to lift your chest")
 
 
 def test_cobra_wrong_view_and_hidden_wrist_are_uncertain():

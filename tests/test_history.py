@@ -100,9 +100,27 @@ def test_round_trip_and_schema(tmp_path):
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         cols = [r[1] for r in conn.execute("PRAGMA table_info(sessions)")]
-        assert cols == ["id", "started_at", "source", "input", "kind", "duration_s", "mode", "ended", "app_version"]
+        assert cols == ["id", "started_at", "source", "input", "kind", "duration_s", "mode", "ended", "app_version",
+                        "client"]
     finally:
         conn.close()
+
+
+def test_a_version_1_file_gains_the_client_column_and_keeps_its_sessions(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    conn = sqlite3.connect(path)
+    MIGRATIONS[1](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO sessions (started_at, source, input, kind, duration_s, mode, ended, app_version) "
+                 "VALUES ('2026-05-01T10:00:00Z', 'analyze', 'old.mp4', 'video', 30, 'exercise', 'complete', '0')")
+    conn.commit()
+    conn.close()
+    with History(path) as h:
+        assert h.schema_version == SCHEMA_VERSION
+        h.record_session("report", "new.mp4", "video", 30.0, [_bridge()], client="Ann")
+        assert [(s.input, s.client) for s in h.sessions()] == [("new.mp4", "Ann"), ("old.mp4", None)]
+        assert [s.input for s in h.sessions(client="Ann")] == ["new.mp4"]
+        assert [s.input for s in h.sessions(before="2026-05-02T00:00:00Z")] == ["old.mp4"]
 
 
 def test_migration_table_is_contiguous():
@@ -391,10 +409,13 @@ def test_cli_lists_and_plots(tmp_path, capsys):
     assert "Sessions (3 latest of 3" in text
     lines = text.splitlines()
     header = next(line for line in lines if line.startswith("id "))
-    for word in ("started", "source", "mode", "ended", "duration", "correct hold", "exercises"):
+    for word in ("started", "source", "mode", "ended", "duration", "correct hold"):
         assert word in header
-    assert any("tuesday.mp4" in line and "complete" in line for line in lines)
-    assert any("interrupted" in line and "cobra" in line for line in lines)
+    # Each session's row, then its exercises (with the goal) and input indented under it.
+    row = next(n for n, line in enumerate(lines) if line.lstrip().startswith("2 ") and "complete" in line)
+    assert lines[row + 1] == "    bridge (goal partly met), tuesday.mp4"  # 24 s of the 30 s goal
+    row = next(n for n, line in enumerate(lines) if "interrupted" in line)
+    assert lines[row + 1] == "    cobra, camera 0"  # no goal stored: nothing to judge it by
     progress_header = next(line for line in lines if line.startswith("date "))
     assert "share correct" in progress_header
     assert any("bridge" in line and "24.0 s" in line and "90%" in line for line in lines)
@@ -440,3 +461,76 @@ def test_cli_refuses_plot_over_database(tmp_path, capsys):
     data = path.read_bytes()
     assert main(["history", "--history", str(path), "--plot", str(path)]) == 2
     assert path.read_bytes() == data
+
+
+ALL_EXERCISES = ("bridge", "cat_cow", "cobra", "forward_bend", "knee_to_chest", "knee_to_chest_rotation",
+                 "lumbar_spine_stretch", "side_torso_stretch")
+
+
+def test_cli_tables_fit_80_columns_with_a_routine_and_goals_judged_as_summaries_are(tmp_path, capsys):
+    from posecheck.apps.cli import main
+    from posecheck.judge.summary import ExerciseFigures
+
+    path = tmp_path / "h.sqlite3"
+    routine = [{"exercise": e, "hold_s": 10, "target_s": 20, "correct_share": 0.6, "duration_s": 60}
+               for e in ALL_EXERCISES]
+    sided = [{"exercise": "side_torso_stretch", "side": "left", "hold_s": 20, "target_s": 20, "duration_s": 20},
+             {"exercise": "side_torso_stretch", "side": "right", "hold_s": 4, "target_s": 20, "duration_s": 20}]
+    with History(path) as h:
+        h.record_session("live", "camera 0", "camera", 600.0, routine, mode="routine", ended="camera_lost",
+                         started_at="2026-05-07T13:00:00Z")
+        h.record_session("report", "/clips/" + "a_very_long_clip_name_" * 5 + ".mp4", "video", 40.0, sided,
+                         started_at="2026-05-08T09:00:00Z", client="Ann Smith")
+    assert main(["history", "--history", str(path)]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    too_wide = [line for line in lines[1:] if len(line) > 80]  # the first names the database's path
+    assert not too_wide
+    for exercise in ALL_EXERCISES:
+        assert f"{exercise} (goal partly met)" in text  # 10 of 20 s: half the goal is "partly"
+    # left 20/20, right 4/20: (1 + 0.2) / 2 = 60% of the goal, as ExerciseFigures judges it
+    expected = ExerciseFigures("side_torso_stretch", target_s=20, sides={"left": 20, "right": 4})
+    assert expected.goal_verdict == "partly" and round(expected.goal_fraction, 2) == 0.6
+    assert "client Ann Smith, side_torso_stretch (goal partly met)," in text
+    day = next(line for line in lines if line.startswith("2026-05-08"))
+    assert day.split()[-2:] == ["60%", "1"]
+
+
+def test_plot_days_are_days_the_target_is_drawn_and_the_legend_is_outside(tmp_path):
+    import matplotlib.dates as mdates
+    from datetime import date
+
+    from posecheck.draw.history_plot import progress_figure
+
+    path = tmp_path / "h.sqlite3"
+    with History(path) as h:  # one day: three sessions at 00:30, 12:00 and 23:30 UTC
+        for hour, hold in (("00:30", 10), ("12:00", 20), ("23:30", 30)):
+            h.record_session("analyze", "a.mp4", "video", 30.0, [_bridge(hold=hold)],
+                             started_at=f"2026-05-04T{hour}:00Z")
+        rows = h.progress(tz=UTC)
+    assert [(r.date, r.sessions, r.goal_fraction) for r in rows] == [("2026-05-04", 3, round(2 / 3, 4))]
+    fig = progress_figure(rows)
+    goal_ax, share_ax = fig.axes
+    day = mdates.date2num(date(2026, 5, 4))
+    lo, hi = share_ax.get_xlim()
+    assert (lo, hi) == (day - 0.5, day + 0.5)  # one day is one day wide, not three
+    assert list(share_ax.get_xticks()) == [day]  # one tick, on the day: none hourly
+    assert [t.get_text() for t in share_ax.get_xticklabels()] == ["Mon 04 May"]
+    (x,), (y,) = goal_ax.lines[0].get_xdata(), goal_ax.lines[0].get_ydata()
+    assert x == day and abs(y - 100 * 2 / 3) < 0.01  # the point on its day, not at midnight of another
+    targets = [line for line in goal_ax.lines if list(line.get_ydata()) == [100, 100]]
+    assert len(targets) == 1 and targets[0].get_label() == "target: goal met"
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = goal_ax.get_legend().get_window_extent(renderer)
+    data = goal_ax.get_window_extent(renderer)
+    assert legend.x0 >= data.x1  # beside the plot, over no point
+
+    days = [h for h in range(3)]
+    with History(path) as h:
+        for n in days:
+            h.record_session("analyze", "b.mp4", "video", 30.0, [_bridge(hold=30)],
+                             started_at=f"2026-05-{10 + 3 * n:02d}T12:00:00Z")
+        rows = h.progress(tz=UTC)
+    ticks = progress_figure(rows).axes[1].get_xticks()
+    assert all(float(t).is_integer() for t in ticks) and len(ticks) == 4  # the days there are, whole

@@ -32,7 +32,7 @@ from posecheck.io.history import History
 from posecheck.apps.live import LiveOptions, run_live
 from posecheck.judge.follow import UNLABELLED, FollowRule
 from posecheck.judge.routine import End, Phase, RoutineMachine, Say, Start, Timing
-from posecheck.judge.speech import SAFETY_NOTE
+from posecheck.judge.speech import HIGH, SAFETY_NOTE
 from posecheck.run.live_stages import Capture, FrameSlot
 from posecheck.io.sources import SourceInfo, VideoSource
 from posecheck.core.types import Assessment, Frame, FrameResult, State
@@ -122,7 +122,7 @@ def test_leading_one_sided_exercise_walks_every_phase():
     assert "Lift higher" in s.said()  # the correction, once it has lasted a second
     s.run(2.0, state=State.CORRECT, side="right")
     assert m.phase is Phase.SWITCH and m.side == "left" and m.sides_done == {"right"}
-    assert any("Switch sides" in x for x in s.said())
+    assert "Release. Switch to your left side" in s.said()
     s.run(2.0, state=State.NO_PERSON)  # the switch prompt times out
     assert m.phase is Phase.ACTIVE
     s.run(2.0, state=State.CORRECT, side="left")
@@ -232,6 +232,51 @@ def test_following_a_side_switch_within_an_exercise():
     assert m.phase is Phase.REST and not m.finished  # the file goes on: keep judging
     s.events += m.finish(s.t, "complete")
     assert [e.reason for e in s.events if isinstance(e, End)] == ["complete"]
+
+
+def test_next_on_a_single_exercise_skips_it_and_the_session_is_not_complete():
+    m = RoutineMachine([PLAIN], timing=TIMING)
+    s = Script(m)
+    s.run(2.0 + 2.0 + 3.0 + DT)
+    s.run(0.3, state=State.CORRECT)
+    s.press("next")
+    assert m.finished and m.ended == "interrupted" and m.completed == set()
+    assert [e.reason for e in s.events if isinstance(e, End)] == ["skipped"]
+    assert s.said()[-1] == "Plain skipped. Session saved."
+
+
+def test_the_end_is_always_said():
+    for ended, words in (("complete", "Exercise complete. Well done."),
+                         ("camera_lost", "The camera stopped. Session saved."),
+                         ("interrupted", "Session stopped. Session saved.")):
+        m = RoutineMachine([PLAIN], timing=TIMING)
+        Script(m).run(1.0)
+        assert m.finish(1.0, ended)[-1] == Say(words, HIGH)
+
+
+def test_switch_key_while_following_a_video_wins_over_the_pose():
+    m = RoutineMachine([SIDED], timing=TIMING, follow=True)
+    s = Script(m)
+    s.run(0.5, state=State.CORRECT, side="left")
+    assert m.side == "left"
+    assert s.press("switch") == [Say("Switch to your right side", HIGH)]
+    s.run(0.5, state=State.CORRECT, side="left")  # the judge still sees the left side
+    assert m.side == "right" and m.view().side == "right"
+
+
+def test_following_hides_the_cues_of_an_exercise_the_video_has_left():
+    rule = FollowRule(window_s=2.5, share=0.7, leaving_s=1.0)
+    m = RoutineMachine([PLAIN, REPS], timing=TIMING, follow=True, rule=rule)
+    s = Script(m)
+    s.run(2.0, state=State.INCORRECT, cue="Lift higher", label="plain")
+    assert m.cue_shown and "Lift higher" in s.said()
+    said = len(s.said())
+    s.run(0.6, state=State.INCORRECT, cue="Lower", label="reps")  # the person has started the next one
+    assert not m.cue_shown and m.view().leaving and m.index == 0
+    s.run(1.0, state=State.INCORRECT, cue="Lower", label="reps")
+    assert "Lower" not in s.said()[said:]  # never said for the exercise left
+    s.run(1.5, state=State.INCORRECT, cue="Lower", label="reps")
+    assert m.index == 1 and m.cue_shown  # moved on: its own cues again
 
 
 def test_unknown_key_is_refused():
@@ -419,8 +464,19 @@ def test_routine_follows_a_recorded_video_to_the_next_exercise(tmp_path):
     """Two clips joined (their first 8 s each): the coach moves on when the video does; holds match the truth."""
     feed = JoinedClips([(sample("cobra.mp4"), 8.0), (sample("bridge.mp4"), 8.0)], every=2)  # at 15 fps
     db, out = tmp_path / "history.sqlite3", tmp_path / "summary.json"
+    steps = []
     result = run_live(LiveOptions(exercise="cobra,bridge", window=False, mute=True, history=str(db),
-                                  summary=str(out), feed=feed, speed=0))
+                                  summary=str(out), feed=feed, speed=0,
+                                  on_canvas=lambda canvas, step: steps.append(step)))
+    # Cues belong to the exercise on the screen: none of cobra's once the video shows the bridge.
+    from posecheck.judge.exercises import registry
+
+    def cues(ex_id):
+        return {c for r in registry()[ex_id].rules for c in (r.cue_low, r.cue_high) if c}
+
+    cobra_only = cues("cobra") - cues("bridge")
+    late = [(round(st.t, 2), st.cue) for st in steps if st.t > 8.0 + 1.0 and st.cue in cobra_only]
+    assert late == [], late
     assert result.ended == "complete" and result.dropped == 0
     summary = json.loads(out.read_text())
     assert summary["mode"] == "routine" and summary["follow"] is True
@@ -588,7 +644,7 @@ def xvfb():
         pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-apps): "
                     "the real-window test needs a virtual X server")
     n = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -633,13 +689,14 @@ def _grab(display: str) -> np.ndarray:
     return read_xwd(dump.stdout)
 
 
-FLOOR = (slice(560, 700), slice(760, 1110))  # a region of the picture without overlay
-RING = (slice(12, 124), slice(1000, 1112))  # the hold timer
+# On the 1920x1080 canvas (live_canvas): the 1280x720 picture at (320, 132), the ring right of it.
+FLOOR = (slice(692, 832), slice(1080, 1430))  # a region of the picture without overlay
+RING = (slice(150, 370), slice(1650, 1870))  # the hold timer
 
 
 def _check_window(shot: np.ndarray, raws: list[np.ndarray]) -> str:
     """Why the screenshot does not show the overlay on the video mid-hold ("" when it does)."""
-    window = shot[:720, :1280]  # no window manager: the 1280x720 window sits at the origin
+    window = shot[:1080, :1920]  # full screen
     if window.std() < 20:
         return "the window is blank"
     # The window shows the video: a floor region matches a raw frame of about that time...
@@ -668,7 +725,7 @@ def test_real_window_shows_the_overlay_mid_hold(tmp_path, xvfb):
     try:
         _wait_begun(proc, begun)
         deadline = time.monotonic() + 30
-        while _grab(xvfb)[:720, :1280].std() < 20:  # wait for the window's first picture
+        while _grab(xvfb)[:1080, :1920].std() < 20:  # wait for the window's first picture
             assert proc.poll() is None and time.monotonic() < deadline, "the window never showed a picture"
             time.sleep(0.2)
         shown = time.monotonic()

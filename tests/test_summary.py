@@ -69,6 +69,21 @@ def test_goal_fraction_and_score():
     assert scores == [50, 50, 75, 0]
 
 
+def test_goal_verdict_thresholds_are_one_table():
+    from posecheck.judge.summary import GOAL_VERDICTS, ExerciseFigures, goal_verdict
+
+    assert [name for _, name in GOAL_VERDICTS] == ["met", "partly", "not_met"]
+    assert [goal_verdict(f) for f in (1.0, 0.999, 0.5, 0.4999, 0.0, None)] == [
+        "met", "partly", "partly", "not_met", "not_met", None]
+    hold = ExerciseFigures("bridge", hold_s=9.0, target_s=20.0)  # 45% of the goal
+    assert hold.goal_verdict == "not_met"
+    sides = ExerciseFigures("side_torso_stretch", target_s=20.0, sides={"left": 20.0, "right": 20.0})
+    assert sides.goal_verdict == "met"
+    reps = ExerciseFigures("cat_cow", reps=3, target_reps=5)
+    assert reps.goal_verdict == "partly"
+    assert ExerciseFigures("cobra").goal_verdict is None  # no goal: nothing to judge it by
+
+
 # --- routines: the whole and each exercise ---------------------------------------------------
 
 def _part(exercise, start, end, *, hold=0.0, sides=None, reps=None, target_reps=None, faults=(), correct=0.0,
@@ -112,6 +127,7 @@ def test_a_routine_has_the_whole_on_top_and_each_exercise_added_over_its_segment
     assert (cat.figures.reps, cat.figures.target_reps) == (4, 8)
     # The goal of the whole: each exercise's share of its goal, averaged (knee 0.4 and 1.0 per side; cat 0.5).
     assert summary.goal_fraction == pytest.approx(((8 / 20 + 1.0) / 2 + 0.5) / 2)
+    assert summary.goal_verdict == "partly"  # 60%: the thresholds of every single exercise
     # A rule of one exercise is not added to another's of the same name on top.
     assert sorted(f.seconds for f in summary.figures.faults) == [0.5, 1.0, 2.0, 3.0]
     record = json.loads(json_line(summary.to_json()))

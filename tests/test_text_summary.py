@@ -37,7 +37,7 @@ def test_a_hold_with_sides_shows_each_side_against_the_target_and_the_faults_wit
     top = summary.figures.faults[0]
     assert lines[2] == (f"  faults    {top.cue}: {top.seconds:.1f} s in all, first at {fmt_time(top.first_s)}")
     assert lines[-1].startswith("  verdict   mostly ")
-    assert "goal not reached" in lines[-1]
+    assert "goal not met" in lines[-1] or "goal partly met" in lines[-1]
     assert len(text) < 600 and "{" not in text
 
 

@@ -81,23 +81,22 @@ def test_newer_more_important_replaces_and_queue_stays_bounded():
     assert s.offer("b", NORMAL, 0.1)  # newer, as important: replaces
     assert [i.text for i in s.pending] == ["b"]
     assert not s.offer("c", LOW, 0.2)  # less important: dropped
-    assert s.offer("d", HIGH, 0.3)  # more important: replaces
-    assert [i.text for i in s.pending] == ["d"]
-    assert not s.offer("e", NORMAL, 0.4)
+    assert s.offer("d", HIGH, 0.3)  # never dropped: waits ahead of the droppable ones
+    assert [i.text for i in s.must] == ["d"] and [i.text for i in s.pending] == ["b"]
     assert s.take(0.5) == "d"
+    s.done(0.6)
+    assert s.take(0.6) == "b"
 
 
 def test_two_slots_replace_the_weakest_and_take_the_strongest():
     s = CueScheduler(min_gap_s=0.0, repeat_s=0.0, max_pending=2, max_age_s=None)
     assert s.offer("low", LOW, 0.0)
     assert s.offer("normal", NORMAL, 0.1)
-    assert s.offer("high", HIGH, 0.2)  # replaces "low", the weakest
-    assert sorted(i.text for i in s.pending) == ["high", "normal"]
-    assert s.offer("normal2", NORMAL, 0.3)  # replaces the older normal
-    assert sorted(i.text for i in s.pending) == ["high", "normal2"]
-    assert s.take(0.4) == "high"
+    assert s.offer("normal2", NORMAL, 0.2)  # replaces "low", the weakest
+    assert sorted(i.text for i in s.pending) == ["normal", "normal2"]
+    assert s.take(0.4) == "normal2"
     s.done(0.5)
-    assert s.take(0.5) == "normal2"
+    assert s.take(0.5) == "normal"
 
 
 def test_same_text_not_repeated_within_window():
@@ -114,8 +113,10 @@ def test_same_text_not_repeated_within_window():
 def test_duplicate_pending_is_refreshed_not_added():
     s = CueScheduler(min_gap_s=0.0, repeat_s=0.0, max_pending=2, max_age_s=None)
     assert s.offer("a", LOW, 0.0)
-    assert s.offer("  a ", HIGH, 1.0)  # same words, other spacing
-    assert [(i.text, i.priority, i.offered_at) for i in s.pending] == [("a", HIGH, 1.0)]
+    assert s.offer("  a ", NORMAL, 1.0)  # same words, other spacing
+    assert [(i.text, i.priority, i.offered_at) for i in s.pending] == [("a", NORMAL, 1.0)]
+    assert s.offer("a", HIGH, 2.0)  # now never to be dropped: moved to the kept ones
+    assert s.pending == [] and [(i.text, i.priority) for i in s.must] == [("a", HIGH)]
 
 
 def test_stale_cues_are_dropped():
@@ -131,7 +132,7 @@ def test_queue_never_grows_under_a_flood():
         t = 0.0
         for _ in range(5000):
             t += rng.uniform(0.0, 0.05)
-            s.offer(f"cue {rng.randrange(12)}", rng.choice([LOW, NORMAL, HIGH]), t)
+            s.offer(f"cue {rng.randrange(12)}", rng.choice([LOW, NORMAL]), t)
             assert len(s.pending) <= max_pending
             if s.speaking is None:
                 s.take(t)
@@ -296,3 +297,70 @@ def test_render_without_espeak_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(PosecheckError, match="espeak-ng"):
         render_to_wav("hello", tmp_path / "x.wav")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the schedule of a session
+
+def _simulate(cues: list[tuple[float, str, int]], end_s: float, step: float = 0.01):
+    """Cues offered at their times to a CueScheduler driving a speaker whose utterances last about
+    a third of a second per word; returns (start, end, text, cut short) per utterance. Pure: the
+    injected clock is the loop's ``t``, the same clock the cues' times come from (the frames')."""
+    s = CueScheduler()
+    pending = sorted(cues)
+    said: list[list] = []
+    current = None
+    for k in range(int(round(end_s / step)) + 1):
+        t = round(k * step, 6)
+        while pending and pending[0][0] <= t + 1e-9:
+            _, text, priority = pending.pop(0)
+            s.offer(text, priority, t)
+        if current is not None and (s.interrupt or t >= current[1]):
+            cut = t < current[1]
+            said.append([current[0], t, current[2], cut])
+            s.done(t, cut_short=cut)
+            current = None
+        if current is None:
+            text = s.take(t)
+            if text is not None:
+                current = (t, t + 0.15 + 0.33 * len(text.split()), text)
+    return said
+
+
+def test_a_session_is_said_in_step_with_the_screen_and_the_important_words_always():
+    from test_live import SIDED, Script
+
+    from posecheck.core.types import State
+    from posecheck.judge.routine import RoutineMachine, Say, Timing
+    from posecheck.judge.speech import URGENT
+
+    m = RoutineMachine([SIDED], timing=Timing())  # the real phase lengths
+    script = Script(m)
+    script.run(2.0)
+    script.press("pause")  # during the 6 s spoken safety note
+    script.run(0.5)
+    script.press("pause")
+    script.run(5.0 + 6.0 + 3.0)  # the rest of the intro, the card, the countdown
+    script.run(1.5, state=State.INCORRECT, side="left", cue="Lift higher")
+    script.run(2.5, state=State.CORRECT, side="left")  # the left side's target
+    script.run(4.0, state=State.NO_PERSON)  # the switch
+    script.run(2.5, state=State.CORRECT, side="right")
+    assert m.finished and m.ended == "complete"
+    cues = [(t, e.text, e.priority) for t, e in script.log if isinstance(e, Say)]
+    said = _simulate(cues, script.t + 10.0)
+    starts = {}
+    for start, _, text, _ in said:
+        starts.setdefault(text, start)
+    # What the screen shows at a time is said at that time: the countdown, "Go", "Paused".
+    for t, text, priority in cues:
+        if priority >= URGENT:
+            assert starts[text] == pytest.approx(t, abs=0.011), (text, t, starts.get(text))
+    pause_t = next(t for t, text, _ in cues if text == "Paused")
+    welcome = next(u for u in said if u[2].startswith("Welcome"))
+    assert welcome[3] and welcome[1] == pytest.approx(pause_t, abs=0.011)  # the long note was cut short
+    # The exercise, the side switch, "hold complete" and the end are said in full.
+    whole = {text for _, _, text, cut in said if not cut}
+    for must in ("Next: Sided, left side first", "Release. Switch to your right side",
+                 "Hold complete. Well done, release.", "Exercise complete. Well done."):
+        assert must in whole, said
+    switch_t = next(t for t, text, _ in cues if text.startswith("Release. Switch"))
+    assert starts["Release. Switch to your right side"] == pytest.approx(switch_t, abs=0.011)

@@ -32,8 +32,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             check_output_path(out, args.inputs)
     if args.csv and len(args.inputs) > 1:
         raise PosecheckError("--csv takes one input at a time")
+    if args.jobs is not None and args.jobs < 1:
+        raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     options = AnalyzeOptions(model=args.model, settings=settings, sample_fps=args.fps,  # checks --fps
-                             pose_cache=args.pose_cache)
+                             pose_cache=args.pose_cache, jobs=args.jobs or os.cpu_count() or 1)
 
     lines = []
     image_estimator = None
@@ -115,6 +117,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         sides = ", ".join(ex.sides) if ex.sides else "none"
         print(f"{ex.id} - {ex.title}")
         print(f"  view: {ex.view}; sides: {sides}; goal: {goal}")
+        print(f"  judged from: {', '.join(ex.views) if ex.views else 'its view only (none measured)'}")
         for rule in ex.rules:
             unit = "" if rule.unit == "" else f" {rule.unit}"
             gate = " (starting position)" if rule.gate else ""
@@ -250,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-history", action="store_true", help="do not store this analysis in the history")
     analyze.add_argument("--fps", type=float, metavar="N",
                          help="judge at most N frames per second (hold times stay in real seconds)")
+    analyze.add_argument("--jobs", "-j", type=int, metavar="N",
+                         help="processes for one long video, each a chunk of it (default: the number of "
+                              "cores; short clips, --fps and --pose-cache run in one pass)")
     analyze.set_defaults(func=_cmd_analyze)
 
     report = sub.add_parser("report", help="analyse clips and write an HTML report folder")

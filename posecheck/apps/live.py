@@ -45,19 +45,23 @@ import cv2
 import numpy as np
 
 from posecheck.config import Settings
-from posecheck.draw.live_canvas import CANVAS_H, CANVAS_W, render_canvas
+from posecheck.draw.live_canvas import CANVAS_H, CANVAS_W, Drawn, render_canvas
 from posecheck.draw.references import References
 from posecheck.draw.words import summary_lines
 from posecheck.errors import PosecheckError
 from posecheck.judge.coach import Coach, CoachStep
 from posecheck.judge.routine import Timing, routine_plan
 from posecheck.judge.speech import NORMAL, SAFETY_NOTE
+from posecheck.io.voice import FrameClock
 from posecheck.run.live_stages import Capture, Estimating, Feed, FrameSlot
 
 WINDOW = "posecheck"
 STALL_S = 5.0  # a camera silent this long is lost
 KEYS = {ord(" "): "pause", ord("n"): "next", ord("N"): "next", ord("b"): "back", ord("B"): "back",
         ord("s"): "switch", ord("S"): "switch", ord("q"): "quit", ord("Q"): "quit", 27: "quit"}
+CLOSE_KEYS = (ord("q"), ord("Q"), 27)  # the only keys that close the summary (as it says: live_canvas.CLOSE_HELP)
+FULL_SCREEN_KEYS = (ord("f"), ord("F"))
+FINAL_WORDS_S = 6.0  # without a window, how long the last words may take before the voice is closed
 
 # Exit codes: 0 complete or quit by the user, 1 camera lost, 130 SIGINT, 143 SIGTERM.
 EXIT_CAMERA_LOST = 1
@@ -82,6 +86,9 @@ class LiveOptions:
     timing: Timing | None = None
     feed: Feed | None = None  # an already opened feed (tests); kind from feed.info.kind
     on_canvas: Callable[[np.ndarray, CoachStep], None] | None = None
+    # Called once a canvas is on screen (after the window's events ran), with the texts it drew (tests).
+    on_shown: Callable[[np.ndarray, CoachStep, list[Drawn]], None] | None = None
+    full_screen: bool = True  # the window opens full screen (f toggles)
     voice: object | None = None  # a Voice-like object (tests)
     linger_s: float = 60.0  # with a window, how long the final summary stays up
     pipeline: bool = True  # estimate the next frame while this one is judged and drawn
@@ -116,7 +123,7 @@ def _make_voice(mute: bool):
         from posecheck.io.voice import Voice
     except Exception:
         return _NullVoice()
-    return Voice()
+    return Voice(clock=FrameClock())  # speech on the screen's clock: the frames' timestamps
 
 
 def check_display() -> None:
@@ -279,7 +286,9 @@ def run_live(options: LiveOptions) -> LiveResult:
         if options.window:
             flags = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
             cv2.namedWindow(WINDOW, flags)
-            cv2.resizeWindow(WINDOW, CANVAS_W, CANVAS_H)
+            cv2.resizeWindow(WINDOW, CANVAS_W * 2 // 3, CANVAS_H * 2 // 3)
+            if options.full_screen:
+                _set_full_screen(True)
             window_open = True
         frames_in = slot
         if options.pipeline:
@@ -295,7 +304,9 @@ def run_live(options: LiveOptions) -> LiveResult:
             stage.close()
             if stage.error is not None:
                 raise stage.error
+        finished_itself = coach.finished  # the routine (or a skipped single exercise) ended, not a key or the source
         summary = coach.finish(None, ended)
+        _speak(voice, coach.final_speech, coach.last_t)
         summary.update({"input": name, "source": kind,
                         "started_at": stats["started_at"],
                         "live_stats": {"fps": round(stats["fps"], 2), "frames": stats["frames"],
@@ -313,8 +324,8 @@ def run_live(options: LiveOptions) -> LiveResult:
             summary["warnings"] = errors
         if options.summary:
             _write_summary(options.summary, summary)
-        if window_open and ended in ("complete", "camera_lost") and stopper.signum is None:
-            _linger(options, coach, summary, refs)  # the summary stays up until a key
+        if window_open and (ended in ("complete", "camera_lost") or finished_itself) and stopper.signum is None:
+            _linger(options, coach, summary, refs, voice)  # the summary stays up until q or Esc
         exit_code = {"camera_lost": EXIT_CAMERA_LOST}.get(ended, 0)
         if stopper.signum is not None:
             exit_code = 128 + stopper.signum
@@ -337,6 +348,7 @@ def run_live(options: LiveOptions) -> LiveResult:
                 feed.close()
         if voice is not None and options.voice is None:
             with contextlib.suppress(Exception):
+                voice.wait_idle(FINAL_WORDS_S)  # the end is always said
                 voice.close()
         if stage is not None:
             stage.close()  # never close the model while its thread may still use it
@@ -359,10 +371,64 @@ def _percentiles(values: list[float]) -> dict:
     return {"median": round(float(np.median(arr)), 2), "p95": round(float(np.percentile(arr, 95)), 2)}
 
 
-def _speak(voice, speech) -> None:
+def _speak(voice, speech, t: float | None = None) -> None:
+    """Offer the cues to the voice; ``t``, the frame time they belong to, advances the voice's clock."""
+    clock = getattr(voice, "clock", None)
+    if t is not None and isinstance(clock, FrameClock):
+        clock.set(t)
     for say in speech:
         with contextlib.suppress(Exception):
             voice.say(say.text, say.priority)
+
+
+_full_screen = {"on": False}
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size in pixels (Linux with $DISPLAY), else None."""
+    if sys.platform in ("win32", "darwin") or not os.environ.get("DISPLAY"):
+        return None
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("X11")
+        if name is None:
+            return None
+        xlib = ctypes.CDLL(name)
+        xlib.XOpenDisplay.restype = ctypes.c_void_p
+        xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        for f in (xlib.XDefaultScreen, xlib.XCloseDisplay):
+            f.argtypes = [ctypes.c_void_p]
+        xlib.XDisplayWidth.argtypes = xlib.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        display = xlib.XOpenDisplay(None)
+        if not display:
+            return None
+        try:
+            screen = xlib.XDefaultScreen(display)
+            return int(xlib.XDisplayWidth(display, screen)), int(xlib.XDisplayHeight(display, screen))
+        finally:
+            xlib.XCloseDisplay(display)
+    except Exception:
+        return None
+
+
+def _set_full_screen(on: bool) -> None:
+    """Full screen (or a window of 2/3 of the canvas). Without a window manager (a bare X server) the
+    full-screen flag does nothing, so the window is also moved to the corner and sized to the screen."""
+    _full_screen["on"] = on
+    with contextlib.suppress(cv2.error):
+        cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN if on else cv2.WINDOW_NORMAL)
+        size = screen_size() if on else None
+        if size is not None:
+            cv2.moveWindow(WINDOW, 0, 0)
+            cv2.resizeWindow(WINDOW, *size)
+        elif not on:
+            cv2.resizeWindow(WINDOW, CANVAS_W * 2 // 3, CANVAS_H * 2 // 3)
+
+
+def _toggle_full_screen() -> None:
+    _set_full_screen(not _full_screen["on"])
 
 
 def _key(coach: Coach, voice, t: float) -> str | None:
@@ -374,6 +440,9 @@ def _key(coach: Coach, voice, t: float) -> str | None:
                 return "quit"  # closed with the mouse
         return None
     code &= 0xFF
+    if code in FULL_SCREEN_KEYS:
+        _toggle_full_screen()
+        return None
     if code in (ord("m"), ord("M")):
         if hasattr(voice, "mute") and not isinstance(voice, _NullVoice):
             voice.mute = not voice.mute
@@ -383,7 +452,7 @@ def _key(coach: Coach, voice, t: float) -> str | None:
         return None
     if key == "quit":
         return "quit"
-    _speak(voice, coach.press(t, key))
+    _speak(voice, coach.press(t, key), t)
     return None
 
 
@@ -436,12 +505,14 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
         last_tick = now
         step = coach.step(frame.timestamp_s, pose)
         last_t = frame.timestamp_s
-        _speak(voice, step.speech)
+        _speak(voice, step.speech, frame.timestamp_s)
         frames += 1
+        drawn: list[Drawn] | None = [] if options.on_shown is not None else None
+        canvas = None
         if draw:
             canvas = render_canvas(frame.image, step, fps, options.mirror, refs, summary=None,
                                    muted=muted or bool(getattr(voice, "mute", False)),
-                                   help_line=options.window, out=canvas_buffer)
+                                   help_line=options.window, out=canvas_buffer, drawn=drawn)
             canvas_buffer = canvas
             latencies.append((time.monotonic() - captured_at) * 1000.0)
             if options.on_canvas is not None:
@@ -453,6 +524,8 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
         if options.window and _key(coach, voice, frame.timestamp_s) == "quit":
             ended = "interrupted"
             break
+        if options.on_shown is not None and canvas is not None:
+            options.on_shown(canvas, step, drawn)
         if coach.finished:
             ended = coach.machine.ended or "complete"
             break
@@ -463,17 +536,24 @@ def _loop(options: LiveOptions, coach: Coach, estimator, slot: FrameSlot, captur
                    "cpu_ms_per_frame": 1000.0 * cpu / frames if frames else None}
 
 
-def _linger(options: LiveOptions, coach: Coach, summary: dict, refs) -> None:
-    """At the end (the routine done, the file or the camera ended) the summary stays up until a key."""
+def _linger(options: LiveOptions, coach: Coach, summary: dict, refs, voice) -> None:
+    """At the end (the routine done, the file or the camera ended) the summary stays up until q or Esc."""
     step = CoachStep(coach.machine.clock(coach.last_t), coach.machine.view(), None, None, ())
+    drawn: list[Drawn] = []
     canvas = render_canvas(np.zeros((CANVAS_H, CANVAS_W, 3), np.uint8), step, None, False, refs, summary,
-                           help_line=False)
+                           help_line=False, drawn=drawn)
     end = time.monotonic() + options.linger_s
     while time.monotonic() < end:
+        _speak(voice, (), coach.last_t + (time.monotonic() - end + options.linger_s))
         cv2.imshow(WINDOW, canvas)
         code = cv2.waitKey(100)
+        if options.on_shown is not None:
+            options.on_shown(canvas, step, drawn)
         if code != -1:
-            return
+            if code & 0xFF in CLOSE_KEYS:
+                return
+            if code & 0xFF in FULL_SCREEN_KEYS:
+                _toggle_full_screen()
         with contextlib.suppress(cv2.error):
             if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 return

@@ -56,13 +56,14 @@ def resolve_exercise(name: str | None, settings=None) -> str:
     return name
 
 
-def plan_jobs(paths: list[Path], out: Path, exercise: str, model=None, config=None, sample_fps=None) -> list[ClipJob]:
+def plan_jobs(paths: list[Path], out: Path, exercise: str, model=None, config=None, sample_fps=None,
+              clip_jobs: int = 1) -> list[ClipJob]:
     width = max(2, len(str(len(paths))))
     jobs = []
     for i, path in enumerate(paths, start=1):
         folder = f"{i:0{width}d}-{slugify(path.stem)}"
         jobs.append(ClipJob(index=i, path=str(path), folder=folder, out=str(out), exercise=exercise, model=model,
-                            config=config, sample_fps=sample_fps))
+                            config=config, sample_fps=sample_fps, jobs=clip_jobs))
     return jobs
 
 
@@ -85,8 +86,11 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     out.mkdir(parents=True, exist_ok=True)
     if not os.access(out, os.W_OK):
         raise PosecheckError(f"{out}: folder is not writable")
-    plan = plan_jobs(paths, out, exercise, model=model, config=config, sample_fps=sample_fps)
-    n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(plan)))
+    cores = jobs or os.cpu_count() or 1
+    # Fewer clips than processes: each clip's own chunks take the cores left over.
+    plan = plan_jobs(paths, out, exercise, model=model, config=config, sample_fps=sample_fps,
+                     clip_jobs=max(1, cores // max(1, len(paths))))
+    n_jobs = max(1, min(cores, len(plan)))
     expected = {job.index: _frame_count(Path(job.path)) if kind_of(job.path) == "video" else 1 for job in plan}
     done = {job.index: 0 for job in plan}
     bar = Progress(sum(expected.values()) or len(plan), label="report", enabled=progress)

@@ -38,6 +38,7 @@ class ClipJob:
     model: str | None = None
     config: str | None = None
     sample_fps: float | None = None
+    jobs: int = 1  # processes for this clip's chunks (posecheck.run.chunks) when it is long
 
 
 class _Ticker:
@@ -102,7 +103,8 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_stills(folder)
     keys = KeyFrames()
-    options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False)
+    options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False,
+                             jobs=job.jobs)
 
     def on_frame(image, frame, result):
         keys.observe(image, frame, result)

@@ -68,6 +68,9 @@ class Body:
     in_frame: np.ndarray  # (33,) bool
     image_wh: tuple[int, int]
     features: dict[str, float]
+    # (33, 3) MediaPipe's metric world landmarks (hip-centred, y down), or None: the one
+    # view-independent reading, for measures a 2D angle gets wrong off-axis.
+    world: np.ndarray | None = None
 
     def trusted(self, index: int, min_visibility: float = 0.5) -> bool:
         if not (self.in_frame[index] and self.visibility[index] >= min_visibility):
@@ -133,4 +136,5 @@ def compute_features(pose: Pose, margin: float = 0.02) -> Body:
     f["knees_apart_ratio"] = g.safe_ratio(g.distance(px[L.LEFT_KNEE], px[L.RIGHT_KNEE]), torso)
     f["hip_height_ratio"] = g.safe_ratio(
         max(px[L.LEFT_ANKLE][1], px[L.RIGHT_ANKLE][1]) - mid_hip[1], torso)
-    return Body(px=px, visibility=pose.visibility, in_frame=in_frame, image_wh=pose.image_wh, features=f)
+    return Body(px=px, visibility=pose.visibility, in_frame=in_frame, image_wh=pose.image_wh, features=f,
+                world=pose.world)

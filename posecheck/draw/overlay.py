@@ -342,11 +342,13 @@ def _overlaps(a, b) -> bool:
 
 
 def draw_angle_arcs(image: np.ndarray, pose: Pose, results, exercise=None, mirror: bool = False,
-                    avoid=()) -> np.ndarray:
-    """At each judged joint: an arc between its two limbs and the measured value beside it.
+                    avoid=(), values: bool = True) -> np.ndarray:
+    """At each judged joint: an arc between its two limbs and (``values``) the measured value beside it.
 
     The value sits outside the angle, or inside it when outside would leave the
     image or cover one of the ``avoid`` boxes (x0, y0, x1, y1) or another value.
+    The live screen leaves the values out: a number means nothing to the person
+    on the floor, the arc's colour and the cue say what to do.
     """
     avoid = list(avoid)
     st = style_for(image)
@@ -376,6 +378,8 @@ def draw_angle_arcs(image: np.ndarray, pose: Pose, results, exercise=None, mirro
             cv2.ellipse(image, centre, (radius, radius), 0.0, a1, a1 + sweep, color, thick, cv2.LINE_AA)
             mid = math.radians(a1 + sweep / 2.0)
             bisector = -np.array([math.cos(mid), math.sin(mid)])  # label outside the angle
+        if not values:
+            continue
         unit = "deg"
         if exercise is not None:
             try:

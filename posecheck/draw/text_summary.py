@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from posecheck.core.types import State
 from posecheck.draw.report_text import STATE_LABELS, fmt_time, fmt_value
 from posecheck.judge.exercises import Exercise
-from posecheck.judge.summary import ExerciseFigures, Summary
+from posecheck.judge.summary import GOAL_VERDICT_LABELS, ExerciseFigures, Summary
 
 MAX_FAULTS = 3
 LABEL_WIDTH = 9  # "  verdict" and the other labels line up their values
@@ -67,9 +67,11 @@ def _verdict_line(verdict: State, figures: ExerciseFigures) -> str:
     share = figures.correct_share
     if share is not None:
         words += f" (correct {100 * share:.0f}% of the time)"
-    if figures.target_reps or figures.target_s:
-        words += "; goal reached" if figures.goal_reached else (
-            f"; goal not reached ({100 * figures.goal_fraction:.0f}% of it)")
+    verdict_of_goal = figures.goal_verdict
+    if verdict_of_goal is not None:
+        words += f"; {GOAL_VERDICT_LABELS[verdict_of_goal]}"
+        if verdict_of_goal != "met":
+            words += f" ({100 * figures.goal_fraction:.0f}% of it)"
     return _line("verdict", words)
 
 
@@ -103,12 +105,15 @@ def _still_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[st
 def _routine_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[str]:
     """The whole (time correct, goals reached), then each exercise found with its spans."""
     found = summary.exercises
-    reached = sum(e.figures.goal_reached for e in found)
+    met = sum(e.figures.goal_verdict == "met" for e in found)
     share = summary.correct_share
     whole = [f"{summary.figures.hold_s:.1f} s held in all"]
     if share is not None:
         whole.append(f"correct {100 * share:.0f}% of the time")
-    whole.append(f"goal reached in {reached} of {len(found)} ({100 * summary.goal_fraction:.0f}% on average)")
+    whole.append(f"goal met in {met} of {len(found)}")
+    if summary.goal_verdict is not None:
+        whole.append(f"{GOAL_VERDICT_LABELS[summary.goal_verdict]} on average "
+                     f"({100 * summary.goal_fraction:.0f}%)")
     lines = [_line("whole", "; ".join(whole))]
     for e in found:
         spans = ", ".join(f"{fmt_time(start)}-{fmt_time(end)}" for start, end in e.spans)

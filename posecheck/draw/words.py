@@ -6,6 +6,8 @@ prints at the end; the judge (``posecheck.judge``) carries only the facts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from posecheck.judge.exercises import Exercise, registry
 
 VIEW_WORDS = {
@@ -56,3 +58,68 @@ def summary_lines(summary: dict) -> list[str]:
 def _title(ex_id: str) -> str:
     ex = registry().get(ex_id)
     return ex.title if ex is not None else ex_id
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One exercise of a finished live session, as the summary table shows it.
+
+    ``cells``: (text, status) per side, or one for an exercise without sides;
+    status is "met" (the goal reached), "partly", "none" or "not done".
+    ``note`` is the most frequent fault's cue (``faulty``) or why there is none.
+    """
+
+    exercise: str
+    title: str
+    cells: tuple[tuple[str, str], ...]
+    note: str
+    faulty: bool
+
+
+def _status(value: float, target: float | None) -> str:
+    if target and value >= target:
+        return "met"
+    return "partly" if value > 0 else "none"
+
+
+def summary_rows(summary: dict) -> list[SummaryRow]:
+    """A row per exercise of the plan, in order: the hold per side (or reps) against the goal, the main fault."""
+    attempts: dict[str, list[dict]] = {}
+    for a in summary.get("exercises", []):
+        attempts.setdefault(a["exercise"], []).append(a)
+    totals = summary.get("totals", {})
+    rows = []
+    plan = list(dict.fromkeys(summary.get("plan") or list(attempts) + list(summary.get("not_done", []))))
+    for ex_id in plan:
+        tries = attempts.get(ex_id)
+        if not tries:
+            rows.append(SummaryRow(ex_id, _title(ex_id), (("not done", "not done"),), "", False))
+            continue
+        last = tries[-1]
+        total = totals.get(ex_id, {})
+        target = last.get("target_s")
+        if last.get("target_reps") is not None:
+            reps = total.get("reps") if total.get("reps") is not None else (last.get("reps") or 0)
+            cells = ((f"{reps}/{last['target_reps']} reps", _status(reps, last["target_reps"])),)
+        elif last.get("sides"):
+            sides = total.get("sides") or last["sides"]
+            cells = tuple((f"{sides.get(side, 0.0):.0f}/{target:g} s", _status(sides.get(side, 0.0), target))
+                          for side in last["sides"])
+        else:
+            held = total.get("hold_s", last.get("hold_s", 0.0))
+            cells = ((f"{held:.0f}/{target:g} s" if target else f"{held:.0f} s", _status(held, target)),)
+        faults = []
+        if last.get("per_side"):
+            per_side = {side: per["top_fault"]["cue"] or per["top_fault"]["rule"]
+                        for side, per in last["per_side"].items() if per.get("top_fault")}
+            if len(per_side) > 1 and len(set(per_side.values())) == 1:
+                faults.append(next(iter(per_side.values())))  # the same on every side: once
+            else:
+                faults += [f"{side}: {cue}" for side, cue in per_side.items()]
+        elif last.get("top_fault"):
+            faults.append(last["top_fault"]["cue"] or last["top_fault"]["rule"])
+        skipped = not total.get("completed", last.get("completed")) and last.get("ended_by") == "skipped"
+        note = "; ".join(faults) if faults else ("skipped" if skipped else "no fault")
+        rows.append(SummaryRow(ex_id, tries[-1].get("title") or _title(ex_id), cells,
+                               ("skipped - " + note) if skipped and faults else note, bool(faults)))
+    return rows

@@ -52,6 +52,7 @@ from posecheck.io.history_schema import (
     ProgressRow,
     ResultRow,
     SessionRow,
+    figures_of_results,
     format_timestamp,
     parse_timestamp,
 )
@@ -391,25 +392,26 @@ class History:
 
     def record_session(self, source: str, input: str | None, kind: str | None, duration_s: float | None,
                        results: Sequence[Mapping], mode: str = "exercise", ended: str = "complete",
-                       started_at: datetime | str | None = None) -> int:
+                       started_at: datetime | str | None = None, client: str | None = None) -> int:
         """Store a finished session with its results in one transaction; returns its id."""
         _check_choice("source", source, SOURCES)
         _check_choice("mode", mode, MODES)
         _check_choice("ended", ended, ENDINGS, allow_none=True)
         rows = [_clean_result(r) for r in results]
         with self._write() as conn:
-            session_id = self._insert_session(conn, source, input, kind, duration_s, mode, ended, started_at)
+            session_id = self._insert_session(conn, source, input, kind, duration_s, mode, ended, started_at,
+                                              client)
             for row in rows:
                 self._insert_result(conn, session_id, row)
         return session_id
 
     def record_summary(self, summary: Summary, source: str = "analyze", mode: str = "exercise",
-                       started_at: datetime | str | None = None) -> int:
+                       started_at: datetime | str | None = None, client: str | None = None) -> int:
         """Store one ``posecheck analyze`` summary as a complete session (a routine: in routine mode)."""
         return self.record_session(source, summary.input, summary.kind,
                                    _finite(summary.duration_s), results_from_summary(summary),
                                    mode="routine" if summary.is_routine else mode, ended="complete",
-                                   started_at=started_at)
+                                   started_at=started_at, client=client)
 
     def begin_session(self, source: str = "live", input: str | None = None, kind: str | None = None,
                       mode: str = "exercise", started_at: datetime | str | None = None) -> int:
@@ -449,12 +451,13 @@ class History:
         return row[0]
 
     @staticmethod
-    def _insert_session(conn, source, input, kind, duration_s, mode, ended, started_at) -> int:
+    def _insert_session(conn, source, input, kind, duration_s, mode, ended, started_at, client=None) -> int:
         cur = conn.execute(
-            "INSERT INTO sessions (started_at, source, input, kind, duration_s, mode, ended, app_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (started_at, source, input, kind, duration_s, mode, ended, app_version, client) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (format_timestamp(started_at), source, None if input is None else str(input),
-             None if kind is None else str(kind), _finite(duration_s), mode, ended, __version__))
+             None if kind is None else str(kind), _finite(duration_s), mode, ended, __version__,
+             client or None))
         return int(cur.lastrowid)
 
     @staticmethod
@@ -476,16 +479,28 @@ class History:
             return conn.execute(
                 "SELECT COUNT(DISTINCT session_id) FROM results WHERE exercise = ?", (exercise,)).fetchone()[0]
 
-    def sessions(self, limit: int | None = 20, exercise: str | None = None) -> list[SessionRow]:
-        """The latest sessions first, each with its results; ``exercise`` keeps those that did it."""
+    def sessions(self, limit: int | None = 20, exercise: str | None = None, client: str | None = None,
+                 before: datetime | str | None = None) -> list[SessionRow]:
+        """The latest sessions first, each with its results.
+
+        ``exercise`` keeps those that did it, ``client`` those of that client,
+        ``before`` those that started earlier than it.
+        """
         with self._read() as conn:
             if conn is None:
                 return []
-            where, params = "", []
+            conditions, params = [], []
             if exercise is not None:
-                where = "WHERE id IN (SELECT session_id FROM results WHERE exercise = ?)"
+                conditions.append("id IN (SELECT session_id FROM results WHERE exercise = ?)")
                 params.append(exercise)
-            sql = (f"SELECT id, started_at, source, input, kind, duration_s, mode, ended, app_version "
+            if client is not None:
+                conditions.append("client = ?")
+                params.append(client)
+            if before is not None:
+                conditions.append("started_at < ?")
+                params.append(format_timestamp(before))
+            where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+            sql = (f"SELECT id, started_at, source, input, kind, duration_s, mode, ended, app_version, client "
                    f"FROM sessions {where} ORDER BY started_at DESC, id DESC")
             if limit is not None:
                 sql += " LIMIT ?"
@@ -500,7 +515,7 @@ class History:
                     f"SELECT session_id, exercise, side, hold_s, target_s, reps, target_reps, correct_share, "
                     f"top_fault, duration_s FROM results WHERE session_id IN ({marks}) ORDER BY id", ids):
                 by_session[r[0]].append(ResultRow(*r[1:]))
-        return [SessionRow(*h, results=tuple(by_session[h[0]])) for h in heads]
+        return [SessionRow(*h[:9], results=tuple(by_session[h[0]]), client=h[9]) for h in heads]
 
     def progress(self, exercise: str | None = None, tz: tzinfo | None = None) -> list[ProgressRow]:
         """Per day (in ``tz``, default local time) and exercise: correct hold seconds and share correct.
@@ -511,20 +526,23 @@ class History:
         with self._read() as conn:
             if conn is None:
                 return []
-            sql = ("SELECT s.id, s.started_at, r.exercise, r.hold_s, r.correct_share, r.duration_s "
-                   "FROM results r JOIN sessions s ON s.id = r.session_id")
+            sql = ("SELECT s.id, s.started_at, r.exercise, r.hold_s, r.correct_share, r.duration_s, r.side, "
+                   "r.target_s, r.reps, r.target_reps FROM results r JOIN sessions s ON s.id = r.session_id")
             params: list = []
             if exercise is not None:
                 sql += " WHERE r.exercise = ?"
                 params.append(exercise)
             rows = conn.execute(sql, params).fetchall()
         groups: dict[tuple[str, str], dict] = {}
-        for session_id, started_at, ex, hold, share, duration in rows:
+        for session_id, started_at, ex, hold, share, duration, side, target_s, reps, target_reps in rows:
             stamp = parse_timestamp(started_at)
             day = (stamp.astimezone(tz) if tz is not None else stamp.astimezone()).date().isoformat()
-            g = groups.setdefault((day, ex), {"hold": 0.0, "wsum": 0.0, "w": 0.0, "shares": [], "ids": set()})
+            g = groups.setdefault((day, ex), {"hold": 0.0, "wsum": 0.0, "w": 0.0, "shares": [], "ids": set(),
+                                              "by_session": {}})
             g["hold"] += hold or 0.0
             g["ids"].add(session_id)
+            g["by_session"].setdefault(session_id, []).append(
+                ResultRow(ex, side, hold or 0.0, target_s, reps, target_reps))
             if share is not None:
                 g["shares"].append(share)
                 if duration:
@@ -538,6 +556,9 @@ class History:
                 share = sum(g["shares"]) / len(g["shares"])
             else:
                 share = None
+            goals = [figures_of_results(r) for r in g["by_session"].values()]
+            goals = [f.goal_fraction for f in goals if f.target_s or f.target_reps]
+            goal = round(sum(goals) / len(goals), 4) if goals else None
             out.append(ProgressRow(day, ex, round(g["hold"], 3), None if share is None else round(share, 4),
-                                   len(g["ids"])))
+                                   len(g["ids"]), goal))
         return out

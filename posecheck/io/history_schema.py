@@ -10,9 +10,11 @@ with a Z, to the second.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+
+from posecheck.judge.summary import ExerciseFigures
 
 SOURCES = ("live", "analyze", "report")
 MODES = ("exercise", "routine")
@@ -57,9 +59,16 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
 
 
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    # Reports are about a client (``posecheck report --client``): earlier sessions have none.
+    conn.execute("ALTER TABLE sessions ADD COLUMN client TEXT")
+    conn.execute("CREATE INDEX sessions_by_client ON sessions(client, started_at)")
+
+
 # MIGRATIONS[n] upgrades a version n-1 file to version n, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
+    2: _migrate_to_2,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -92,6 +101,7 @@ class SessionRow:
     ended: str | None
     app_version: str
     results: tuple[ResultRow, ...] = field(default=())
+    client: str | None = None
 
     @property
     def started(self) -> datetime:
@@ -114,6 +124,20 @@ class ProgressRow:
     hold_s: float  # correct hold seconds that day, all sessions and sides
     correct_share: float | None  # share of judged time that was correct, None if unknown
     sessions: int
+    goal_fraction: float | None = None  # mean share of the goal reached by that day's sessions
+
+
+def figures_of_results(rows: Sequence[ResultRow]) -> ExerciseFigures:
+    """One exercise's result rows of a session (one per side, or one) as figures.
+
+    So a stored session's goal is judged by the same formula and thresholds as
+    a summary's (``ExerciseFigures.goal_fraction`` and ``goal_verdict``).
+    """
+    first = rows[0]
+    sides = {r.side: r.hold_s or 0.0 for r in rows if r.side} or None
+    reps = next((r.reps for r in rows if r.reps is not None), None)
+    return ExerciseFigures(exercise=first.exercise, hold_s=sum(r.hold_s or 0.0 for r in rows),
+                           target_s=first.target_s, reps=reps, target_reps=first.target_reps, sides=sides)
 
 
 def parse_timestamp(value: str) -> datetime:

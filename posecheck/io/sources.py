@@ -166,9 +166,26 @@ class VideoSource:
         self.info = SourceInfo("video", str(self.path), first.shape[1], first.shape[0], self.fps,
                                max(count, 0))
         self.decode_errors = 0
+        self._start = 0
+
+    def seek(self, index: int) -> bool:
+        """The next iteration starts at frame ``index`` (counted from 0); False if the video is shorter.
+
+        Exact, frame and timestamp alike, for the MP4 files measured (OpenCV
+        seeks to the key frame before and decodes forward): the frames after
+        a seek were pixel-equal to those of a decode from the start.
+        """
+        if index <= 0:
+            return True
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            return False
+        self._first, self._first_ts, self._start = image, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, index
+        return True
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
+        index = self._start
         last_ts = -1.0
         image, ts = self._first, self._first_ts
         fallback_dt = 1.0 / self.fps if self.fps else 1.0 / 30.0
@@ -176,7 +193,7 @@ class VideoSource:
             # Some containers report 0 or repeat a time for every frame; keep the
             # clock strictly increasing so trackers and the model stay happy.
             if not np.isfinite(ts) or ts <= last_ts:
-                ts = last_ts + fallback_dt if index else 0.0
+                ts = last_ts + fallback_dt if index > self._start else index * fallback_dt
             yield Frame(image=image, timestamp_s=ts, index=index)
             last_ts = ts
             index += 1
@@ -185,7 +202,7 @@ class VideoSource:
                 image = None
             else:
                 ts = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-        self.frames_read = index
+        self.frames_read = index - self._start
 
     def close(self) -> None:
         self._cap.release()

@@ -2,21 +2,24 @@
 
 ``Voice.say(text, priority)`` returns at once (priorities: ``posecheck.judge.speech``). Behind it:
 
-* at most ``max_pending`` cues wait (default 1): a newer cue at least as
-  important as the weakest waiting one replaces it, a less important one is
-  dropped; the queue never grows;
-* one utterance at a time, at least ``min_gap_s`` between the end of one and
-  the start of the next, and the same text is not said again within
-  ``repeat_s`` of the last time it finished; a cue that waited longer than
-  ``max_age_s`` is stale and dropped;
+* at most ``max_pending`` droppable cues (LOW, NORMAL) wait (default 1): a
+  newer cue at least as important as the weakest waiting one replaces it, a
+  less important one is dropped; those never make the queue grow;
+* HIGH and URGENT cues (the exercise, the side, "hold complete", the end, the
+  countdown) are never dropped and wait ahead of the others; a HIGH cue cuts
+  a droppable one short, an URGENT cue cuts anything short;
+* one utterance at a time, at least ``min_gap_s`` before a droppable cue, and
+  the same droppable text is not said again within ``repeat_s`` of the last
+  time it finished; a droppable cue that waited longer than ``max_age_s`` is
+  stale and dropped;
 * the engine is, in order of preference, the ``espeak-ng`` (or ``espeak``)
   command, ``pyttsx3`` if importable, or a terminal bell with a one-time note
   on stderr.
 
 The scheduling rules live in ``CueScheduler``, a plain object driven by
 explicit times, so they can be tested exactly; ``Voice`` adds the thread and
-the engine. Its clock (default ``time.monotonic``) may be injected: this is UI
-timing, never judgement timing.
+the engine. Its clock (default ``time.monotonic``) may be injected: the live
+coach passes a ``FrameClock``, so speech runs on the screen's clock.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from posecheck.errors import PosecheckError
-from posecheck.judge.speech import NORMAL
+from posecheck.judge.speech import HIGH, NORMAL, URGENT
 
 Clock = Callable[[], float]
 
@@ -69,6 +73,15 @@ class CueScheduler:
     Call ``offer`` when a cue arrives, ``take`` when the speaker is free (it
     returns the text to say now, or None), and ``done`` when the utterance has
     finished. ``wait_s`` tells how long until ``take`` could return something.
+
+    Times are whatever clock the caller uses; the live coach passes frame
+    timestamps, the screen's clock. LOW and NORMAL cues follow the dropping
+    rules of the module docstring. HIGH and URGENT cues (``judge.speech``) are
+    never dropped: they wait in order, ahead of the others, with no gap before
+    them; an URGENT cue goes first. ``offer`` sets ``interrupt`` when the
+    caller should cut the current utterance short: for an URGENT cue always,
+    for a HIGH one when a droppable cue is being said (a HIGH one cut short is
+    said again afterwards, a droppable one is not).
     """
 
     def __init__(self, min_gap_s: float = 0.8, repeat_s: float = 6.0, max_pending: int = 1,
@@ -79,8 +92,11 @@ class CueScheduler:
         self.repeat_s = float(repeat_s)
         self.max_pending = int(max_pending)
         self.max_age_s = None if max_age_s is None else float(max_age_s)
-        self.pending: list[_Item] = []
+        self.pending: list[_Item] = []  # droppable: LOW and NORMAL
+        self.must: list[_Item] = []  # never dropped: HIGH and URGENT, in the order to say them
         self.speaking: str | None = None
+        self.speaking_priority: int | None = None
+        self.interrupt = False  # the current utterance should be cut short (an URGENT cue waits)
         self.last_end: float | None = None
         self._last_said: dict[str, float] = {}
 
@@ -91,7 +107,23 @@ class CueScheduler:
     def offer(self, text: str, priority: int = NORMAL, now: float = 0.0) -> bool:
         """Queue a cue; returns whether it was kept."""
         text = " ".join(str(text).split())
-        if not text or text == self.speaking or self._recently_said(text, now):
+        if not text:
+            return False
+        if priority >= HIGH:
+            if any(it.text == text for it in self.must) or (text == self.speaking and priority < URGENT):
+                return False
+            self.pending = [it for it in self.pending if it.text != text]
+            item = _Item(text, priority, now)
+            if priority >= URGENT:
+                # After the URGENT cues already waiting, before every HIGH one.
+                k = next((i for i, it in enumerate(self.must) if it.priority < URGENT), len(self.must))
+                self.must.insert(k, item)
+            else:
+                self.must.append(item)
+            if self.speaking is not None and (priority >= URGENT or (self.speaking_priority or 0) < HIGH):
+                self.interrupt = True  # URGENT cuts anything short, HIGH a droppable cue
+            return True
+        if text == self.speaking or self._recently_said(text, now) or any(it.text == text for it in self.must):
             return False
         for item in self.pending:
             if item.text == text:  # already waiting: refresh it
@@ -119,6 +151,8 @@ class CueScheduler:
         """Seconds until ``take`` may give a cue; None when there is nothing to wait for."""
         if self.speaking is not None:
             return None
+        if self.must:
+            return 0.0
         self._prune(now)
         if not self.pending:
             return None
@@ -127,30 +161,41 @@ class CueScheduler:
         return max(0.0, self.last_end + self.min_gap_s - now)
 
     def take(self, now: float) -> str | None:
-        """The cue to start saying now (most important, newest first), or None."""
+        """The cue to start saying now (never-dropped ones first, then most important, newest), or None."""
         wait = self.wait_s(now)
         if wait is None or wait > 0:
             return None
-        item = max(self.pending, key=lambda it: (it.priority, it.offered_at))
-        self.pending.remove(item)
-        self.speaking = item.text
+        if self.must:
+            item = self.must.pop(0)
+        else:
+            item = max(self.pending, key=lambda it: (it.priority, it.offered_at))
+            self.pending.remove(item)
+        self.speaking, self.speaking_priority = item.text, item.priority
+        self._speaking_item = item
+        self.interrupt = False
         return item.text
 
-    def done(self, now: float) -> None:
-        """The current utterance has finished."""
+    def done(self, now: float, cut_short: bool = False) -> None:
+        """The current utterance has finished (``cut_short``: stopped by an URGENT cue)."""
         if self.speaking is not None:
-            self._last_said[self.speaking] = now
-        self.speaking = None
+            if cut_short and self.speaking_priority is not None and HIGH <= self.speaking_priority < URGENT:
+                k = next((i for i, it in enumerate(self.must) if it.priority < URGENT), len(self.must))
+                self.must.insert(k, self._speaking_item)  # said again once the urgent cue is out
+            else:
+                self._last_said[self.speaking] = now
+        self.speaking = self.speaking_priority = None
+        self.interrupt = False
         self.last_end = now
         # Forget texts whose repeat window has passed, so the table stays small.
         self._last_said = {t: s for t, s in self._last_said.items() if now - s < self.repeat_s}
 
     def clear(self) -> None:
         self.pending.clear()
+        self.must.clear()
 
     @property
     def idle(self) -> bool:
-        return self.speaking is None and not self.pending
+        return self.speaking is None and not self.pending and not self.must
 
 
 # --------------------------------------------------------------------------- engines
@@ -198,8 +243,9 @@ class EspeakEngine:
         with self._lock:
             if self._closed:
                 return
+            # Its own process group, so that cutting it short stops whatever it started too.
             self._proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE)
+                                          stderr=subprocess.PIPE, start_new_session=os.name == "posix")
             proc = self._proc
         try:
             _, err = proc.communicate(text.encode("utf-8"), timeout=60)
@@ -222,7 +268,10 @@ class EspeakEngine:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
                 with contextlib.suppress(OSError):
-                    self._proc.kill()
+                    if os.name == "posix":
+                        os.killpg(self._proc.pid, signal.SIGKILL)
+                    else:
+                        self._proc.kill()
 
     def close(self) -> None:
         with self._lock:
@@ -317,6 +366,34 @@ def make_engine(kind: str | None = None, stderr=None) -> Engine:
 
 # --------------------------------------------------------------------------- the voice
 
+class FrameClock:
+    """The screen's clock for the voice: the timestamp of the newest frame shown.
+
+    ``set(t)`` per frame; between frames it runs on by the real time since the
+    last one (at most ``hold_s``, so a stalled source does not run it away).
+    The voice's gaps, ages and repeats are then measured in the same seconds
+    as the countdown and the holds on screen.
+    """
+
+    def __init__(self, hold_s: float = 1.0, real: Clock = time.monotonic):
+        self.hold_s = float(hold_s)
+        self._real = real
+        self._t: float | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()
+
+    def set(self, t: float) -> None:
+        with self._lock:
+            self._t, self._at = float(t), self._real()
+
+    def __call__(self) -> float:
+        with self._lock:
+            if self._t is None:
+                return 0.0
+            return self._t + min(self.hold_s, max(0.0, self._real() - self._at))
+
+
+
 class Voice:
     """Says cues in the background. ``say`` never blocks; ``close`` stops promptly.
 
@@ -337,6 +414,7 @@ class Voice:
         self._cond = threading.Condition()
         self._muted = bool(mute)
         self._closed = False
+        self._cutting = False  # the current utterance is being cut short for an URGENT cue
         self._engine: Engine | None = None
         self._engine_arg = engine
         self._engine_ready = threading.Event()
@@ -356,9 +434,21 @@ class Voice:
             if self._muted or self._closed:
                 return False
             kept = self._scheduler.offer(text, int(priority), self._clock())
+            cut = kept and self._scheduler.interrupt and not self._cutting
+            if cut:
+                self._cutting = True
             if kept:
                 self._cond.notify_all()
-            return kept
+        engine = self._engine
+        if cut and engine is not None:
+            with contextlib.suppress(Exception):
+                engine.stop()  # an URGENT cue: cut the current utterance short
+        return kept
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the cues are scheduled on (a ``FrameClock`` in the live coach)."""
+        return self._clock
 
     @property
     def mute(self) -> bool:
@@ -387,7 +477,7 @@ class Voice:
     @property
     def pending(self) -> list[str]:
         with self._cond:
-            return [it.text for it in self._scheduler.pending]
+            return [it.text for it in self._scheduler.must + self._scheduler.pending]
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait (real seconds) until nothing is being said or waiting; True if so."""
@@ -467,7 +557,8 @@ class Voice:
                 self._engine = BeepEngine()
             finally:
                 with self._cond:
-                    self._scheduler.done(self._clock())
+                    self._scheduler.done(self._clock(), cut_short=self._cutting)
+                    self._cutting = False
                     self.spoken += 1
                     self._cond.notify_all()
 

@@ -49,7 +49,7 @@ FAULT_RULES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         (r"head (cranked|thrown) back|face to the (sky|ceiling)|looking (up|at the ceiling)", ("head",)),
         (r"(hips|pelvis) (lifted|off)|gap under (the )?pelvis", ("pelvis_down", "thighs_down")),
         (r"hands? (far )?forward|arms angled", ("hands_placed",)),
-        (r"barely lifted", ("chest_lift",)),
+        (r"barely lifted", ("chest_lift", "chest_above_elbows")),
     ),
     "side_torso_stretch": (
         (r"no bend|trunk straight", ("side_bend",)),

@@ -72,6 +72,7 @@ class CoachStep:
     exercise: Exercise | None  # the exercise ``result`` belongs to
     speech: tuple[Say, ...]
     label: str | None = UNLABELLED
+    cue: str = ""  # the cue to show: the judge's, unless it is not for the exercise on screen now
 
 
 class Coach:
@@ -111,6 +112,7 @@ class Coach:
         self.first_t: float | None = None
         self.last_t = 0.0
         self.result_errors: list[str] = []
+        self.final_speech: tuple[Say, ...] = ()  # what ``finish`` has to say (the end)
 
     @property
     def finished(self) -> bool:
@@ -159,15 +161,20 @@ class Coach:
         exercise = self.plan[self.session_index] if self.session is not None else None
         if result is not None and exercise is None:
             exercise = self.plan[m.index]
-        return CoachStep(c, m.view(t), result, exercise, speech, label)
+        cue = result.cue if result is not None and m.cue_shown and exercise is m.exercise else ""
+        return CoachStep(c, m.view(t), result, exercise, speech, label, cue)
 
     def press(self, t: float, key: str) -> tuple[Say, ...]:
         speech, _ = self._apply(self.machine.press(t, key))
+        if self.machine.finished:  # the key ended the session: its last words are said at the end
+            self.final_speech += speech
+            return ()
         return speech
 
     def finish(self, t: float | None = None, ended: str = "complete") -> dict:
         t = self.last_t if t is None else t
-        self._apply(self.machine.finish(t, ended))
+        speech, _ = self._apply(self.machine.finish(t, ended))
+        self.final_speech += speech
         return self.summary()
 
     # -- internals

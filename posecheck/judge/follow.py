@@ -38,6 +38,7 @@ class FollowRule:
     other_factor: float = 2.0
     lookback_s: float = 0.5
     history_s: float = 15.0
+    leaving_s: float = 1.0  # ...and "leaving" (the current exercise's cues hidden) after half of this long
 
 
 class MoveOnWatch:
@@ -52,6 +53,17 @@ class MoveOnWatch:
     def begin(self) -> None:
         """A new current exercise: it has not been seen yet (the labels so far are kept)."""
         self._seen_current = False
+
+    def leaving(self, c: float, index: int) -> bool:
+        """Whether at least half the labels of the last ``rule.leaving_s`` show another exercise of the plan.
+
+        Before ``moved_on`` decides (seconds later), the current exercise's cues
+        would be for a pose the person has left: they are not shown meanwhile.
+        """
+        current = self.plan[index].id
+        ids = {ex.id for ex in self.plan} - {current}
+        window = [lab for t, lab in self._labels if t > c - self.rule.leaving_s]
+        return bool(window) and sum(lab in ids for lab in window) >= 0.5 * len(window)
 
     def moved_on(self, c: float, label: str | None, index: int, since_s: float) -> tuple[int, float] | None:
         """(plan index, onset) when the frames clearly show another exercise of the plan.

@@ -36,7 +36,7 @@ from typing import Sequence
 from posecheck.core.types import FrameResult, State
 from posecheck.judge.exercises import ROUTINE_ORDER, Exercise
 from posecheck.judge.follow import UNLABELLED, FollowRule, MoveOnWatch
-from posecheck.judge.speech import HIGH, LOW, NORMAL, SAFETY_NOTE
+from posecheck.judge.speech import HIGH, NORMAL, SAFETY_NOTE, URGENT
 
 
 class Phase(str, enum.Enum):
@@ -54,7 +54,7 @@ class Phase(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Timing:
-    intro_s: float = 6.0
+    intro_s: float = 7.0  # the spoken safety note takes about 6.5 s
     card_s: float = 6.0
     countdown_s: float = 3.0
     switch_s: float = 4.0
@@ -106,6 +106,7 @@ class RoutineView:
     remaining_s: float | None  # until the phase times out (leading), else None
     show_note: bool  # the safety note is on screen
     show_card: bool  # the instruction card is on screen (full in CARD, compact while following)
+    leaving: bool  # following: the frames show another exercise of the plan (its cues are not shown)
     finished: bool
     ended: str | None
     clock_s: float
@@ -151,6 +152,9 @@ class RoutineMachine:
         self._cue_since = 0.0
         self._said_cue = ""
         self._said_cue_at = -math.inf
+        self._side_manual = False  # the side was chosen with the key: stop following the pose's side
+        self._leaving = False
+        self._skipped = False
 
     # -- time
 
@@ -197,17 +201,19 @@ class RoutineMachine:
         self._watch.begin()
         self._was_correct = False
         self._cue, self._said_cue = "", ""
+        self._side_manual = False
+        self._leaving = False
         events: list[Event] = []
+        side = f", {self.side} side first" if self.side else ""
         if self.follow:
             self._enter(Phase.ACTIVE, c)
             self.session_open = True
             events.append(Start(k, c if onset_s is None else onset_s))
-            events.append(Say(ex.title, LOW))
+            events.append(Say(f"{ex.title}{side}", HIGH))
         else:
             self._enter(Phase.CARD, c)
             self._countdown_said = None
-            side = f", {self.side} side first" if self.side else ""
-            events.append(Say(f"Next: {ex.title}{side}", NORMAL))
+            events.append(Say(f"Next: {ex.title}{side}", HIGH))
         return events
 
     def _close(self, c: float, reason: str) -> list[Event]:
@@ -221,15 +227,25 @@ class RoutineMachine:
         self._enter(Phase.DONE, c)
         self.finished = True
         self.ended = self.ended or ended
-        if ended == "complete":
-            events.append(Say("Routine complete. Well done.", HIGH))
+        events.append(Say(self.end_words(ended), HIGH))
         return events
+
+    def end_words(self, ended: str) -> str:
+        """What is said when the session ends."""
+        if ended == "complete":
+            return ("Routine complete. Well done." if len(self.plan) > 1 else "Exercise complete. Well done.")
+        if ended == "camera_lost":
+            return "The camera stopped. Session saved."
+        if self.index not in self.completed and self.exercise is not None and self._skipped:
+            return f"{self.exercise.title} skipped. Session saved."
+        return "Session stopped. Session saved."
 
     def _complete(self, c: float) -> list[Event]:
         """The current exercise reached its target."""
         self.completed.add(self.index)
         last = self.index + 1 >= len(self.plan)
-        events: list[Event] = [Say("Well done. Release.", HIGH)]
+        done = "Hold complete" if self.exercise.goal.kind == "hold" else "Repetitions complete"
+        events: list[Event] = [Say(f"{done}. Well done, release.", HIGH)]
         if self.follow:  # the video decides when to move on; keep judging until then
             self._enter(Phase.REST, c)
             return events
@@ -239,6 +255,12 @@ class RoutineMachine:
         self._enter(Phase.REST, c)
         events.append(Say(f"Rest. Next: {self.plan[self.index + 1].title}", NORMAL))
         return events
+
+    @property
+    def cue_shown(self) -> bool:
+        """Whether the open judge's cue is for the person now: not while the video shows another
+        exercise, not once the exercise is done (following), not during the switch-sides message."""
+        return not self._leaving and self.phase is Phase.ACTIVE
 
     # -- per frame
 
@@ -267,6 +289,7 @@ class RoutineMachine:
                 k, onset = jump
                 events += self._close(c, "next_exercise")
                 return events + self._begin(k, c, onset_s=onset)
+            self._leaving = self._watch.leaving(c, self.index)
         if result is not None and self.session_open and self.phase in (Phase.ACTIVE, Phase.SWITCH):
             events += self._judged(c, result)
         events += self._timers(c)
@@ -286,11 +309,11 @@ class RoutineMachine:
             if left <= 0:
                 self._enter(Phase.ACTIVE, c)
                 self.session_open = True
-                return [Start(self.index, c), Say("Go", HIGH)]
+                return [Start(self.index, c), Say("Go", URGENT)]
             n = math.ceil(left - 1e-9)
             if n != self._countdown_said:
                 self._countdown_said = n
-                return [Say(str(n), HIGH)]
+                return [Say(str(n), URGENT)]
             return []
         if self.phase is Phase.SWITCH and elapsed >= tm.switch_s:
             self._enter(Phase.ACTIVE, c)
@@ -306,7 +329,8 @@ class RoutineMachine:
         events: list[Event] = []
         correct = r.state is State.CORRECT
         # Follow the side the person actually works.
-        if ex.has_sides and correct and r.side in ex.sides and r.side not in self.sides_done:
+        if ex.has_sides and correct and r.side in ex.sides and r.side not in self.sides_done \
+                and not self._side_manual:
             self.side = r.side
             if self.phase is Phase.SWITCH:  # holding on the new side already
                 self._enter(Phase.ACTIVE, c)
@@ -334,12 +358,12 @@ class RoutineMachine:
             self.side = self._other_side()
             self._was_correct = False
             self._enter(Phase.SWITCH, c)
-            events.append(Say(f"Release. Switch sides: now your {self.side} side", HIGH))
+            events.append(Say(f"Release. Switch to your {self.side} side", HIGH))
         return events
 
     def _correction(self, c: float, r: FrameResult) -> list[Event]:
         """The single most important correction, once it has lasted a moment; throttled."""
-        cue = r.cue if r.state in (State.INCORRECT, State.UNCERTAIN) else ""
+        cue = r.cue if r.state in (State.INCORRECT, State.UNCERTAIN) and self.cue_shown else ""
         if cue != self._cue:
             self._cue, self._cue_since = cue, c
             return []
@@ -362,10 +386,10 @@ class RoutineMachine:
         if key == "pause":
             if self._paused_at is None:
                 self._paused_at = t
-                return [Say("Paused", NORMAL)]
+                return [Say("Paused", URGENT)]
             self._pause_total += max(0.0, t - self._paused_at)
             self._paused_at = None
-            return [Say("Go on", NORMAL)]
+            return [Say("Go on", HIGH)]
         if self._paused_at is not None:  # any other key resumes first
             self._pause_total += max(0.0, t - self._paused_at)
             self._paused_at = None
@@ -382,7 +406,10 @@ class RoutineMachine:
             nxt = self.index + 1  # in a rest, the exercise after the one just done
             events = self._close(c, "skipped")
             if nxt >= len(self.plan):
-                return events + self._done(c, "complete")
+                # One exercise skipped is not a session completed.
+                self._skipped = self.index not in self.completed
+                ended = "interrupted" if len(self.plan) == 1 and self._skipped else "complete"
+                return events + self._done(c, ended)
             return events + self._begin(nxt, c)
         if key == "back":
             if self.phase is Phase.INTRO:
@@ -398,10 +425,11 @@ class RoutineMachine:
                     Phase.CARD, Phase.COUNTDOWN, Phase.ACTIVE, Phase.SWITCH):
                 return []
             self.side = [s for s in ex.sides if s != self.side][0]
+            self._side_manual = True  # also while following a video: the key wins over the pose
             self._was_correct = False
             if self.phase is Phase.SWITCH:
                 self._enter(Phase.ACTIVE, c)
-            return [Say(f"Now your {self.side} side", HIGH)]
+            return [Say(f"Switch to your {self.side} side", HIGH)]
         return []
 
     def finish(self, t: float, ended: str = "complete") -> list[Event]:
@@ -416,7 +444,7 @@ class RoutineMachine:
         self._enter(Phase.DONE, c)
         self.finished = True
         self.ended = ended
-        return events
+        return events + [Say(self.end_words(ended), HIGH)]
 
     # -- display
 
@@ -445,7 +473,8 @@ class RoutineMachine:
             side=self.side, sides_done=tuple(s for s in (self.exercise.sides if self.exercise else ())
                                              if s in self.sides_done),
             paused=self.paused, follow=self.follow, elapsed_s=elapsed, remaining_s=remaining,
-            show_note=show_note, show_card=show_card, finished=self.finished, ended=self.ended,
+            show_note=show_note, show_card=show_card, leaving=self._leaving, finished=self.finished,
+            ended=self.ended,
             clock_s=c)
 
 

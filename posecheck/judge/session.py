@@ -47,6 +47,10 @@ class ExerciseSession:
         self.reps = RepCounter(signal.high_enter, signal.low_enter) if signal else None
         self.cues = CueThrottle(self.cue_interval_s)
         self._prev: tuple[float, Assessment] | None = None
+        self._end_t: float | None = None  # when the rep signal was last at an end, in the position
+        # Whether the back has been seen away from the ends since the person (re)took the position
+        # (true from the start: where the person is first seen counts).
+        self._moved_in_position = True
 
     def _tally(self, t: float) -> None:
         """Account the interval since the previous frame to that frame's raw judgement."""
@@ -82,7 +86,6 @@ class ExerciseSession:
             self.smoother.reset()
         body = compute_features(smoothed) if smoothed is not None else None
         assessment = judge(self.exercise, body, still=not self.smooth)
-        state = self.holds.update(t, assessment.state, assessment.side)
         if self.reps is not None and body is not None:
             side = self.exercise.choose_side(body)
             # Leaving the position (a gate fails) breaks the cycle; a frame that
@@ -92,6 +95,8 @@ class ExerciseSession:
             value = (float("nan") if assessment.state is State.UNCERTAIN
                      else self.exercise.rep_signal.measure(body, side))
             self.reps.update(value, valid=not out_of_position)
+            assessment = self._moving(t, assessment, value, out_of_position)
+        state = self.holds.update(t, assessment.state, assessment.side)
         cue = self.cues.update(t, "" if state is State.CORRECT else assessment.cue)
         shown_side = assessment.side if assessment.side else None
         self._extend_segments(t, state, shown_side)
@@ -103,6 +108,27 @@ class ExerciseSession:
             hold_s=self.holds.total_s, side_hold_s=dict(self.holds.per_side),
             reps=self.reps.reps if self.reps is not None else None,
             exercise=self.exercise.id)
+
+    def _moving(self, t: float, assessment: Assessment, value: float, out_of_position: bool) -> Assessment:
+        """A correct frame of a repeated movement stays correct only while the movement goes on
+        (``RepSignal.max_between_ends_s``); otherwise it is incorrect with the cue to move.
+
+        An end counts once the signal has moved into it in the position: coming back onto all
+        fours from child's pose with the head hanging is not a cat until the back moves.
+        """
+        signal = self.exercise.rep_signal
+        if out_of_position:
+            self._end_t = None
+            self._moved_in_position = False
+        elif value == value:
+            if not signal.at_end(value):
+                self._moved_in_position = True
+            elif self._moved_in_position:
+                self._end_t = t
+        if (signal.max_between_ends_s is None or assessment.state is not State.CORRECT
+                or (self._end_t is not None and t - self._end_t <= signal.max_between_ends_s)):
+            return assessment
+        return replace(assessment, state=State.INCORRECT, cue=signal.move_cue)
 
     def finish(self, end_t: float | None = None) -> None:
         if end_t is None:

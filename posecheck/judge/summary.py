@@ -2,8 +2,8 @@
 
 Built here and only here: ``figures_of`` (what one exercise session measured), then
 ``video_summary``, ``routine_summary`` (``--exercise auto`` on a video) and
-``image_summary``; ``exercises_of`` a routine's per exercise. The figures derived from a summary are defined here once:
-``correct_share``, ``goal_fraction``, ``goal_reached`` and ``score``.
+``image_summary``; ``exercises_of`` a routine's per exercise. The figures derived from a summary are
+defined here once: ``correct_share``, ``goal_fraction``, ``goal_reached``, ``goal_verdict`` and ``score``.
 
 ``to_json()`` gives the JSON Lines record: its keys, their order and their
 values (seconds rounded to the millisecond) are a contract that users and
@@ -19,6 +19,20 @@ from dataclasses import dataclass, field, replace
 from posecheck.core.types import FrameResult, State
 from posecheck.judge.exercises import Exercise
 from posecheck.judge.tracker import HoldTracker
+
+
+# How a session did against its goal, by the share of the goal reached (``goal_fraction``),
+# highest bar first: the one set of thresholds behind the report's badge, the terminal
+# summary and the history. Half the goal is where a physiotherapist still calls it "partly".
+GOAL_VERDICTS: tuple[tuple[float, str], ...] = ((1.0, "met"), (0.5, "partly"), (0.0, "not_met"))
+GOAL_VERDICT_LABELS = {"met": "goal met", "partly": "goal partly met", "not_met": "goal not met"}
+
+
+def goal_verdict(fraction: float | None) -> str | None:
+    """``met``, ``partly`` or ``not_met`` for a share of the goal reached (None: no goal to judge)."""
+    if fraction is None:
+        return None
+    return next(name for bar, name in GOAL_VERDICTS if fraction >= bar - 1e-9 or bar == 0.0)
 
 
 def _ms(seconds: float) -> float:
@@ -147,6 +161,13 @@ class ExerciseFigures:
     def goal_reached(self) -> bool:
         """The whole goal: every side held for the target, or every rep done."""
         return self.goal_fraction >= 1.0
+
+    @property
+    def goal_verdict(self) -> str | None:
+        """How the goal went (``GOAL_VERDICTS``): ``met``, ``partly``, ``not_met``; None without a goal."""
+        if self.exercise is None or not (self.target_reps or self.target_s):
+            return None
+        return goal_verdict(self.goal_fraction)
 
     def to_json(self) -> dict:
         out: dict = {"exercise": self.exercise, "hold_s": self.hold_s, "target_s": self.target_s,
@@ -328,6 +349,16 @@ class Summary:
             shares = [e.figures.goal_fraction for e in self.exercises]
             return sum(shares) / len(shares) if shares else 0.0
         return self.figures.goal_fraction
+
+    @property
+    def goal_verdict(self) -> str | None:
+        """How the goal went (``GOAL_VERDICTS``; a routine: its exercises' average share); None for a
+        still or when nothing was judged."""
+        if self.kind == "image":
+            return None
+        if self.is_routine:
+            return goal_verdict(self.goal_fraction) if self.exercises else None
+        return self.figures.goal_verdict
 
     @property
     def score(self) -> int:

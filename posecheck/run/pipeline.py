@@ -6,7 +6,9 @@ result. With ``sample_fps`` only a subsample of frames is judged, while times
 still come from the frames' own timestamps, so hold times stay in real seconds
 and the annotated video keeps the source rate.
 
-A video's poses come from ``VideoPoses``. With one exercise they feed one
+A video's poses come from ``VideoPoses`` (one pass) or, with ``jobs`` above 1
+and a video long enough, from ``ChunkedPoses`` (chunks on worker processes,
+joined in frame order before anything is judged). With one exercise they feed one
 session as they arrive (the judge on its own thread, the sink on another).
 With the exercise ``auto`` they are collected first, then the routine is split
 into exercise segments (``recognize``) and each segment is judged by its own
@@ -42,6 +44,7 @@ from posecheck.judge.summary import (
     routine_summary,
     video_summary,
 )
+from posecheck.run.chunks import MIN_CHUNK_S, ChunkedPoses, chunked_jobs
 from posecheck.run.poses import VideoPoses, image_pose
 from posecheck.run.stages import BackgroundSink
 
@@ -65,6 +68,9 @@ class AnalyzeOptions:
     # Reuse poses stored by ``posecache`` in this folder instead of running the
     # model again (re-runs after changing settings, the evaluation suite).
     pose_cache: str | None = None
+    # Worker processes for one long video (``posecheck.run.chunks``); 1: one pass in this process.
+    jobs: int = 1
+    min_chunk_s: float = MIN_CHUNK_S  # shorter chunks do not repay a worker
 
     def __post_init__(self) -> None:
         check_sample_fps(self.sample_fps)
@@ -119,7 +125,13 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     options = options or AnalyzeOptions()
     settings = options.settings
     exercise = None if exercise_name == AUTO else settings.exercise(exercise_name)
-    with VideoPoses(path, options.model, options.sample_fps, options.pose_cache, options.progress) as poses:
+    jobs = chunked_jobs(path, options.jobs, options.sample_fps, options.pose_cache, options.min_chunk_s)
+    if jobs > 1:
+        poses = ChunkedPoses(path, options.model, jobs, options.progress,
+                             frames=sink is not None and exercise is not None, min_chunk_s=options.min_chunk_s)
+    else:
+        poses = VideoPoses(path, options.model, options.sample_fps, options.pose_cache, options.progress)
+    with poses:
         sink_now = sink is not None and exercise is not None and poses.decodes_frames
         if exercise is not None:
             session = _session(exercise, settings)
@@ -139,7 +151,7 @@ def analyze_video(path: str, exercise_name: str, options: AnalyzeOptions | None 
     return Analysis(summary, results)
 
 
-def _judge_as_they_come(poses: VideoPoses, session: ExerciseSession, sink: FrameSink | None) -> list[FrameResult]:
+def _judge_as_they_come(poses: VideoPoses | ChunkedPoses, session: ExerciseSession, sink: FrameSink | None) -> list[FrameResult]:
     """Each sampled pose through the session; the sink gets every frame with the latest result."""
     results: list[FrameResult] = []
     latest: list[FrameResult] = []  # for frames the sampler skips

@@ -31,6 +31,7 @@ from posecheck.core.features import FEATURE_NAMES, SIDES, Body
 from posecheck.core.landmarks import PoseLandmark
 from posecheck.core.types import Assessment, RuleResult, State
 from posecheck.errors import PosecheckError, unknown_name
+from posecheck.judge.exercises.views import CAMERA_VIEWS
 
 Measure = Callable[[Body, str], float]
 
@@ -109,6 +110,15 @@ class RepSignal:
     low_exit: float
     high_name: str = "high"
     low_name: str = "low"
+    # In a video the hold clock runs only while the movement goes on: in the position, with one end
+    # reached within this many seconds (None: whenever the position holds). A still tabletop is
+    # not the exercise.
+    max_between_ends_s: float | None = None
+    move_cue: str = ""  # said when the clock stops for that
+
+    def at_end(self, value: float) -> bool:
+        """Is the signal at one of its two ends (past ``high_enter`` or ``low_enter``)?"""
+        return value >= self.high_enter or value <= self.low_enter
 
 
 def near_side(body: Body) -> str:
@@ -131,8 +141,15 @@ class Exercise:
     view_cue: str = "Turn so the camera sees you from the side"
     rep_signal: RepSignal | None = None
     description: str = ""
+    # The camera views it judges (names of ``views.CAMERA_VIEWS``), each at floor and table height;
+    # the synthetic view matrix (tests/test_view_matrix.py) holds it to them.
+    views: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = [v for v in self.views if v not in CAMERA_VIEWS]
+        if unknown:
+            raise ValueError(f"exercise {self.id}: unknown view(s) {', '.join(unknown)} "
+                             f"(valid: {', '.join(CAMERA_VIEWS)})")
         names = [rule.name for rule in self.rules]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:

@@ -101,6 +101,7 @@ BRIDGE = register(Exercise(
     title="Bridge",
     instructions="Lie on your back, knees bent, feet flat. Lift your hips until shoulders, hips and knees line up.",
     view="side",
+    views=("side", "side+30", "side-30"),
     goal=Goal("hold", 20.0),
     choose_side=bridge_side,
     view_ok=view_measured,  # side or from the feet: the view must be told, either works

@@ -9,6 +9,10 @@ cow it lifts above it (the belly sinks and the gaze goes forward and up). A
 frame is correct at either end, not in between; a rep is one full cat -> cow
 cycle, counted with hysteresis on the same angle.
 
+In a video the hold clock runs while the quadruped form holds and the back
+keeps moving: an end (cat or cow) reached within the last
+``max_between_ends_s``; a still tabletop does not count.
+
 The quadruped base is checked by gates (wrists under the shoulders, knees under
 the hips, knees bent on the floor, back roughly level): cycles done sitting back
 on the heels fail a gate and are not counted.
@@ -75,6 +79,8 @@ def thigh_from_vertical(body: Body, side: str) -> float:
     return 180.0 - g.inclination_from_vertical(body.px[lm(side, "HIP")], body.px[lm(side, "KNEE")])
 
 
+CURVE_CUE = "Move further: round your back up and drop your head, or let your belly sink and look up"
+
 # On all fours seen from the side the two shoulders overlap in the image: narrower than this
 # share of the torso length.
 SIDE_VIEW_SHOULDER_RATIO = 0.6
@@ -94,6 +100,10 @@ CAT_COW = register(Exercise(
         high_enter=-CAT_HEAD_DEG, high_exit=-NEUTRAL_HEAD_DEG,
         low_enter=-COW_HEAD_DEG, low_exit=-NEUTRAL_HEAD_DEG,
         high_name="cat", low_name="cow",
+        # A slow cat-cow passes from one end to the other in 1-2 s (the labelled clips); a back
+        # held near neutral longer than this is a tabletop, resting, not the exercise.
+        max_between_ends_s=3.0,
+        move_cue=CURVE_CUE,
     ),
     description="A rep is a full cat -> cow cycle; cycles done out of the all-fours position do not count.",
     rules=(
@@ -145,7 +155,7 @@ CAT_COW = register(Exercise(
                          f"{COW_HEAD_DEG:.0f} or higher)"),
             measure=back_curve,
             low=CURVE_MIN_DEG, high=180.0,
-            cue_low="Move further: round your back up and drop your head, or let your belly sink and look up",
+            cue_low=CURVE_CUE,
             cue_high="",
             landmarks=("NOSE", "{side}_SHOULDER", "{side}_HIP"),
             joint="{side}_SHOULDER",

@@ -11,6 +11,11 @@ ankle-hip line rises at most ~10 deg, the thigh at most ~22, the shin ~5. Upward
 dogs overlap these on many photos (their hips are only slightly higher), so some
 are still accepted. Resting on the forearms (sphinx, or the low start of a cobra)
 puts the forearm near horizontal; on the palms it stays within ~65 deg of vertical.
+
+The head is judged by where the face points (``face_lift``), the hands by the
+upper arm's tilt (``upper_arm_forward``): elbows toward the head mean the palms
+are placed forward of the shoulders. The coded ranges of these two come from the
+strict labels' definitions; the shipped ones are fitted (``fitted/cobra.json``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import math
 
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
+from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
 from posecheck.judge.exercises.views import SideView
 
@@ -79,22 +85,44 @@ def legs_behind(body: Body, side: str) -> float:
     return -toward_head * dx / length
 
 
-def neck_extension(body: Body, side: str) -> float:
-    """Angle of the neck (shoulder to ear) against the trunk line (hip to shoulder), in degrees.
+def face_lift(body: Body, side: str) -> float:
+    """How far the face points up from the horizontal, in degrees: the direction from the midpoint of
+    the ears to the nose, measured toward the head's end of the body.
 
-    0 with the head in line with the trunk; positive when the head tilts back.
-    Looking forward in a cobra it is 20-40.
+    The strict labels call a head "cranked back" when the face tilts about 45 degrees or more toward
+    the ceiling; the neck against the trunk does not show that (a steep straight-arm cobra tilts the
+    neck back with the face still forward), the face's own direction does. The ear-nose line points
+    about 15 degrees below the horizontal when a person looks straight ahead (the nose tip sits some
+    2.5 cm below the ear canal's level, 10 cm in front of it), so a face turned 45 degrees up reads
+    about 30. About 90 is the face to the ceiling; beyond it the head hangs back. The ears' midpoint lies on the head's mid-plane, so a head
+    turned a little toward the camera still gives the face's direction.
+
+    A 2D measure, against the image horizontal (the floor of a level camera). Off the side the
+    forward part of the direction is foreshortened (by the cosine of the camera's angle off the side)
+    and the face reads higher than it is: from an oblique camera a face lifted moderately can be
+    told to look forward. ``SideView`` keeps the camera within about 50 degrees of the side.
     """
-    h, s = body.point(lm(side, "HIP")), body.point(lm(side, "SHOULDER"))
-    e = body.point(lm(side, "EAR"))
-    ux, uy = s[0] - h[0], s[1] - h[1]
-    vx, vy = e[0] - s[0], e[1] - s[1]
-    angle = math.degrees(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy))
-    if not math.isfinite(angle):
+    nose = body.point(L.NOSE)
+    ear = g.midpoint(body.point(L.LEFT_EAR), body.point(L.RIGHT_EAR))
+    dx, dy = nose[0] - ear[0], nose[1] - ear[1]
+    if not (math.isfinite(dx) and math.isfinite(dy)) or (dx == 0 and dy == 0):
         return math.nan
-    # With the head toward +x a backward tilt turns the neck counter-clockwise on
-    # screen, which is a negative angle in image coordinates (y down).
-    return -angle if facing(body, side) > 0 else angle
+    return math.degrees(math.atan2(-dy, facing(body, side) * dx))
+
+
+def upper_arm_forward(body: Body, side: str) -> float:
+    """Upper arm (shoulder to elbow) against straight down, in degrees: positive when the elbow is
+    toward the head (the hands placed forward of the shoulders), negative when it points back along
+    the body (elbows bent beside the ribs). -90: the elbow level with the shoulder, behind it, as when
+    the chest barely leaves the floor and the weight rests on the forearms.
+
+    A 2D measure: seen obliquely the forward and backward tilt is foreshortened (reads smaller).
+    """
+    s, e = body.point(lm(side, "SHOULDER")), body.point(lm(side, "ELBOW"))
+    dx, dy = e[0] - s[0], e[1] - s[1]
+    if not (math.isfinite(dx) and math.isfinite(dy)) or (dx == 0 and dy == 0):
+        return math.nan
+    return math.degrees(math.atan2(facing(body, side) * dx, dy))
 
 
 # Seen from the side the shoulders overlap (narrower than this share of the torso length);
@@ -108,6 +136,7 @@ COBRA = register(Exercise(
     instructions=("Lie on your stomach, palms beside your shoulders. Press gently to lift your chest, "
                   "keep your hips on the floor, elbows close to your body, and look forward."),
     view="side",
+    views=("side",),
     goal=Goal("hold", 20.0),
     view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",
@@ -193,24 +222,38 @@ COBRA = register(Exercise(
         ),
         Rule(
             name="head",
-            description="neck against the trunk line (degrees, positive tilted back): looking forward, "
-                        "not cranked back",
-            measure=neck_extension,
-            low=-30.0, high=60.0,
+            description="the face's direction above the horizontal (ears' midpoint to nose, degrees): "
+                        "looking forward, not cranked back to the ceiling",
+            measure=face_lift,
+            # Coded from the strict labels' definition (a face turned about 45 degrees up, which the
+            # ear-nose line reads as about 30, is cranked back); ``posecheck calibrate`` fits it.
+            low=-60.0, high=30.0,
             cue_low="Lift your head and look forward",
             cue_high="Don't crank your head back: look forward",
-            landmarks=("{side}_HIP", "{side}_SHOULDER", "{side}_EAR"),
+            landmarks=("NOSE", "{side}_EAR"),
             joint="{side}_EAR",
         ),
         Rule(
             name="hands_placed",
-            description="upper arm against the trunk (hip-shoulder-elbow angle): palms beside the "
-                        "shoulders, elbows close to the body, not reaching forward",
-            measure="shoulder_angle_{side}",
-            low=0.0, high=95.0,
+            description="upper arm against straight down, positive with the elbow toward the head "
+                        "(degrees): palms beside the shoulders, not reaching forward",
+            measure=upper_arm_forward,
+            # Coded: a third of the way to horizontal; ``posecheck calibrate`` fits it.
+            low=-180.0, high=30.0,
             cue_low="", cue_high="Place your palms beside your shoulders, elbows close to your body",
-            landmarks=("{side}_SHOULDER", "{side}_ELBOW", "{side}_HIP"),
+            landmarks=("{side}_SHOULDER", "{side}_ELBOW"),
             joint="{side}_ELBOW",
+        ),
+        Rule(
+            name="chest_above_elbows",
+            description="upper arm against straight down (degrees): the elbows stay below the shoulders, "
+                        "the chest lifted above them, not resting low on the forearms",
+            measure=upper_arm_forward,
+            # Geometry, not data: at -90 the elbow is level with the shoulder behind it.
+            low=-90.0, high=180.0,
+            cue_low="Press through your hands to lift your chest", cue_high="",
+            landmarks=("{side}_SHOULDER", "{side}_ELBOW"),
+            joint="{side}_SHOULDER",
         ),
     ),
 ))

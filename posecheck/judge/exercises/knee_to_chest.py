@@ -103,6 +103,7 @@ KNEE_TO_CHEST = register(Exercise(
     instructions=("Lie on your back. Pull one knee toward your chest with both hands; "
                   "keep the other foot on the floor or the leg straight. Switch sides."),
     view="side",
+    views=("side",),
     goal=Goal("hold", 20.0),
     sides=("left", "right"),
     choose_side=hugged_side,

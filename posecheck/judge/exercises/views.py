@@ -25,6 +25,12 @@ from posecheck.core.features import Body
 
 SHOULDER_WIDTH = "shoulder_width_ratio"
 
+# The camera positions a home user picks, by name: degrees turned from square on to the person's
+# side toward their front (for someone lying: their feet). ``side-30`` turns toward the back (the
+# head). An exercise lists the ones it judges in ``Exercise.views``.
+CAMERA_VIEWS: dict[str, float] = {"side": 0.0, "side+30": 30.0, "side-30": -30.0, "side+60": 60.0,
+                                  "side-60": -60.0, "front": 90.0}
+
 
 def shoulder_width(body: Body) -> float:
     """The shoulder width in torso lengths (NaN when a shoulder or hip was not placed)."""

@@ -1,0 +1,143 @@
+"""Run by tests/test_live_screen.py in its own process, on an Xvfb display: one live session in a real,
+full-screen window, with the voice speaking through whatever ``espeak-ng`` is first on PATH.
+
+The feed is the knee-to-chest sample played as a camera (real pace, camera timestamps): 6 s of its
+first frame (intro, card, countdown), the clip's first 9 s (left side: a hold, then a fault), then
+14.0-21.5 s (right side). The goal is 2 s per side so the session switches sides and completes.
+
+At each moment (card, countdown, a correct hold, a fault, switch sides, the summary) the child grabs
+the real screen with ``xwd`` once the canvas has been on screen for a few frames, and writes
+``moments.json``: per moment the PNG of the screen, the canvas PNG, the texts the canvas reported
+(``Drawn``) and the frame; plus ``screen.json``: (wall-clock time, phase, countdown number) per frame.
+
+Usage: python live_screens_child.py OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from posecheck.apps.live import LiveOptions, run_live  # noqa: E402
+from posecheck.config import Settings  # noqa: E402
+from posecheck.core.types import Frame, State  # noqa: E402
+from posecheck.io.sources import VideoSource  # noqa: E402
+from posecheck.judge.exercises import Goal, registry  # noqa: E402
+from posecheck.judge.routine import Phase, Timing  # noqa: E402
+from test_live import read_xwd  # noqa: E402
+
+CLIP = REPO / "samples" / "knee_to_chest.mp4"
+LEAD_S = 6.0
+GOAL_S = 2.0
+PARTS = ((0.0, 9.0), (14.0, 21.5))
+
+
+class SampleCamera:
+    """The clip's parts delivered as a camera delivers frames: at their pace, stamped with a monotonic clock."""
+
+    def __init__(self) -> None:
+        src = VideoSource(CLIP)
+        self.info = replace(src.info, kind="camera", name="sample camera")
+        src.close()
+
+    def _frames(self):
+        src = VideoSource(CLIP)
+        try:
+            frames = list(src)
+        finally:
+            src.close()
+        fps = self.info.fps or 30.0
+        first = frames[0].image
+        for i in range(int(LEAD_S * fps)):
+            yield i / fps, first
+        offset = LEAD_S
+        for t0, t1 in PARTS:
+            for f in frames:
+                if t0 <= f.timestamp_s < t1:
+                    yield offset + f.timestamp_s - t0, f.image
+            offset += t1 - t0
+
+    def __iter__(self):
+        start = time.monotonic()
+        for index, (t, image) in enumerate(self._frames()):
+            delay = start + t - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            yield Frame(image, time.monotonic() - start, index)
+
+    def close(self) -> None:
+        pass
+
+
+def moment_of(step) -> str | None:
+    view = step.view
+    if view.paused:
+        return None
+    if view.phase is Phase.DONE:
+        return "summary"
+    if view.phase is Phase.CARD:
+        return "card"
+    if view.phase is Phase.COUNTDOWN:
+        return "countdown"
+    if view.phase is Phase.SWITCH:
+        return "switch"
+    if view.phase is Phase.ACTIVE and step.result is not None:
+        if step.result.state is State.CORRECT:
+            return "hold"
+        if step.result.state is State.INCORRECT and step.cue:
+            return "fault"
+    return None
+
+
+def main(out: Path) -> None:
+    exercises = dict(registry())
+    ex = exercises["knee_to_chest"]
+    exercises["knee_to_chest"] = replace(ex, goal=Goal("hold", GOAL_S))
+    seen: dict[str, int] = {}
+    moments: dict[str, dict] = {}
+    screen: list[tuple[float, str, int | None, float]] = []
+
+    def on_shown(canvas: np.ndarray, step, drawn) -> None:
+        view = step.view
+        n = max(1, math.ceil(view.remaining_s - 1e-9)) if (
+            view.phase is Phase.COUNTDOWN and view.remaining_s is not None) else None
+        screen.append((time.time(), str(view.phase), n, step.t))  # the wall clock: the fake espeak-ng's
+        name = moment_of(step)
+        if name is None or name in moments:
+            return
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] < 3:  # on screen for a few frames: painted
+            return
+        dump = subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30)
+        shot = read_xwd(dump.stdout)
+        cv2.imwrite(str(out / f"{name}.png"), shot)
+        cv2.imwrite(str(out / f"{name}.canvas.png"), canvas)
+        moments[name] = {"phase": str(view.phase), "t": step.t, "cue": step.cue,
+                         "state": step.result.state.value if step.result is not None else None,
+                         "drawn": [asdict(d) for d in drawn], "screen": f"{name}.png",
+                         "canvas": f"{name}.canvas.png"}
+
+    options = LiveOptions(exercise="knee_to_chest", feed=SampleCamera(), window=True, mute=False,
+                          settings=Settings(exercises=exercises), record_history=False,
+                          summary=str(out / "summary.json"), linger_s=1.5,
+                          timing=Timing(intro_s=1.0, card_s=3.0, countdown_s=3.0, switch_s=1.5, rest_s=2.0),
+                          on_shown=on_shown)
+    result = run_live(options)
+    (out / "moments.json").write_text(json.dumps(moments, indent=1))
+    (out / "screen.json").write_text(json.dumps(screen))
+    print(json.dumps({"ended": result.ended, "frames": result.frames, "dropped": result.dropped}))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
