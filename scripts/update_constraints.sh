@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 venv=$(mktemp -d)/venv
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q '.[test]'
+"$venv/bin/pip" install -q '.[test,ray]'
 {
   sed -n '1,3p' constraints.txt
   "$venv/bin/pip" freeze --exclude posecheck

@@ -161,3 +161,44 @@ def check_fails(exercise_id: str, pose: Pose, rule: str, cue: str) -> Assessment
     assert rule in failing(a), [(r.name, r.value, r.ok) for r in a.results]
     assert a.cue == cue
     return a
+
+
+# ------------------------------------------------------------------ world landmarks for synthetic poses
+METRES_PER_PIXEL = 1 / 400  # a 1000-pixel frame shows 2.5 m
+
+
+def with_flat_world(pose: Pose, depth: dict[str, float] | None = None,
+                    metres_per_px: float = METRES_PER_PIXEL) -> Pose:
+    """The pose with world landmarks as an orthographic camera would see them: the pixels scaled to
+    metres about mid-hip (y down), depth ``z`` from ``depth`` by landmark name or by "left" / "right"
+    for a whole side (0 unless given; negative is nearer the camera)."""
+    px = pose.pixels
+    centre = (px[L.LEFT_HIP] + px[L.RIGHT_HIP]) / 2
+    world = np.zeros((33, 3))
+    world[:, :2] = (px - centre) * metres_per_px
+    for key, z in (depth or {}).items():
+        if key in ("left", "right"):
+            for landmark in L:
+                if landmark.name.startswith(key.upper() + "_"):
+                    world[landmark, 2] = z
+        else:
+            world[L[key], 2] = z
+    return Pose(xyz=pose.xyz, visibility=pose.visibility, presence=pose.presence, world=world,
+                timestamp_s=pose.timestamp_s, image_wh=pose.image_wh)
+
+
+def turn_camera(pose: Pose, azimuth_deg: float, metres_per_px: float = METRES_PER_PIXEL) -> Pose:
+    """The same body seen by an orthographic camera moved ``azimuth_deg`` about the vertical (positive:
+    toward the image left): the world landmarks are turned, and the pixels are their new projection
+    (mid-hip stays where it was)."""
+    a = np.radians(azimuth_deg)
+    turn = np.array([[np.cos(a), 0.0, np.sin(a)], [0.0, 1.0, 0.0], [-np.sin(a), 0.0, np.cos(a)]])
+    world = pose.world @ turn.T
+    px = pose.pixels
+    centre = (px[L.LEFT_HIP] + px[L.RIGHT_HIP]) / 2
+    new_px = centre + world[:, :2] / metres_per_px
+    xyz = pose.xyz.copy()
+    xyz[:, 0] = new_px[:, 0] / pose.image_wh[0]
+    xyz[:, 1] = new_px[:, 1] / pose.image_wh[1]
+    return Pose(xyz=xyz, visibility=pose.visibility, presence=pose.presence, world=world,
+                timestamp_s=pose.timestamp_s, image_wh=pose.image_wh)

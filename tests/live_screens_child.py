@@ -8,7 +8,9 @@ first frame (intro, card, countdown), the clip's first 9 s (left side: a hold, t
 At each moment (card, countdown, a correct hold, a fault, switch sides, the summary) the child grabs
 the real screen with ``xwd`` once the canvas has been on screen for a few frames, and writes
 ``moments.json``: per moment the PNG of the screen, the canvas PNG, the texts the canvas reported
-(``Drawn``) and the frame; plus ``screen.json``: (wall-clock time, phase, countdown number) per frame.
+(``Drawn``) and the frame; on the summary it then presses x (which must not close it), f twice
+(windowed and back, grabbing the screen each time) and q, noting in ``keys.json`` how soon q closed
+it; plus ``screen.json``: (wall-clock time, phase, countdown number) per frame.
 
 Usage: python live_screens_child.py OUT_DIR
 """
@@ -114,6 +116,9 @@ def main(out: Path) -> None:
             view.phase is Phase.COUNTDOWN and view.remaining_s is not None) else None
         screen.append((time.time(), str(view.phase), n, step.t))  # the wall clock: the fake espeak-ng's
         name = moment_of(step)
+        if name == "summary" and name in moments:
+            summary_keys(canvas)
+            return
         if name is None or name in moments:
             return
         seen[name] = seen.get(name, 0) + 1
@@ -128,12 +133,35 @@ def main(out: Path) -> None:
                          "drawn": [asdict(d) for d in drawn], "screen": f"{name}.png",
                          "canvas": f"{name}.canvas.png"}
 
+    keys: dict = {"frames": 0}
+
+    def summary_keys(canvas: np.ndarray) -> None:
+        """On the summary (about ten frames a second): a key that must not close it, f twice, then q."""
+        keys["frames"] += 1
+        k = keys["frames"]
+        if k == 2:
+            subprocess.run(["xdotool", "key", "x"], check=True, timeout=10)
+        elif k == 8:
+            keys["open_after_x"] = True  # still on screen
+            subprocess.run(["xdotool", "key", "f"], check=True, timeout=10)
+        elif k == 14:
+            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            cv2.imwrite(str(out / "summary.windowed.png"), shot)
+            subprocess.run(["xdotool", "key", "f"], check=True, timeout=10)
+        elif k == 20:
+            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            cv2.imwrite(str(out / "summary.full_again.png"), shot)
+            keys["q_at"] = time.monotonic()
+            subprocess.run(["xdotool", "key", "q"], check=True, timeout=10)
+
     options = LiveOptions(exercise="knee_to_chest", feed=SampleCamera(), window=True, mute=False,
                           settings=Settings(exercises=exercises), record_history=False,
-                          summary=str(out / "summary.json"), linger_s=1.5,
+                          summary=str(out / "summary.json"), linger_s=20.0,
                           timing=Timing(intro_s=1.0, card_s=3.0, countdown_s=3.0, switch_s=1.5, rest_s=2.0),
                           on_shown=on_shown)
     result = run_live(options)
+    keys["closed_after_q_s"] = time.monotonic() - keys["q_at"] if "q_at" in keys else None
+    (out / "keys.json").write_text(json.dumps(keys))
     (out / "moments.json").write_text(json.dumps(moments, indent=1))
     (out / "screen.json").write_text(json.dumps(screen))
     print(json.dumps({"ended": result.ended, "frames": result.frames, "dropped": result.dropped}))

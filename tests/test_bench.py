@@ -1,5 +1,6 @@
 """posecheck bench: a smoke test on a few frames (the printed structure and the JSON; no timing assertions)."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,6 +13,10 @@ from posecheck.apps.bench import best_of, _parse_size
 from posecheck.errors import PosecheckError
 
 
+def figures_of(path):
+    return json.loads(path.read_text())
+
+
 def run(*args):
     return subprocess.run([sys.executable, "-m", "posecheck", *args], capture_output=True, text=True,
                           cwd=REPO, timeout=600)
@@ -20,7 +25,7 @@ def run(*args):
 def test_bench_prints_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     proc = run("bench", str(sample("bridge.mp4")), "--frames", "6", "--sizes", "native,320x240",
-               "--batch", "2", "--jobs", "2", "--json", str(out))
+               "--batch", "2", "--jobs", "2", "--long", "1", "--ray-batch", "2", "--json", str(out))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     text = proc.stdout
@@ -40,6 +45,14 @@ def test_bench_prints_every_figure(tmp_path):
     assert "batch: 2 copies" in text
     assert any(ln.strip().startswith("one after another") for ln in lines)
     assert any("2 processes, limit_threads(1)" in ln and "x faster" in ln for ln in lines)
+    for label in ("long: one pass", "long: 2 processes", "long --video: one pass", "long --video: 2 processes"):
+        row = [ln for ln in lines if ln.strip().startswith(label)]
+        assert len(row) == 1 and float(row[0][30:].split()[1]) > 0, (label, text)
+    assert figures_of(out)["long"]["frames"] == 30  # the 6 frames 5 times: 1 s at 30 fps
+    if importlib.util.find_spec("ray") is not None:
+        assert "ray batch: 2 copies" in text
+        assert any(ln.strip().startswith("Ray, local cluster of 2 CPUs") and "x faster" in ln for ln in lines)
+        assert figures_of(out)["ray_batch"]["ray"]["frames"] == 12
     startup = [ln for ln in lines if ln.startswith("startup: posecheck analyze of one photo")]
     assert len(startup) == 1 and float(startup[0].rsplit(": ", 1)[1].split()[0]) > 0, text
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 
 
+import pytest
+
 from conftest import assess, check_fails, make_pose, moved
 from posecheck.core.features import compute_features
 from posecheck.core.types import State
@@ -48,6 +50,23 @@ def test_bridge_feet_flat_gate():
 def test_bridge_hips_up():
     down = moved(BRIDGE, HIP=(300, 325), KNEE=(436, 240))
     check_fails("bridge", pose(down), "hips_up", "Lift your hips off the floor")
+
+
+# The bridge in metric 3D (metres, y down): hips lifted 0.17 m over the shoulder-ankle line.
+WORLD_BRIDGE = {"LEFT_SHOULDER": (-0.5, 0.0, 0.18), "RIGHT_SHOULDER": (-0.5, 0.0, -0.18),
+                "LEFT_HIP": (0.0, -0.17, 0.1), "RIGHT_HIP": (0.0, -0.17, -0.1),
+                "LEFT_ANKLE": (0.55, 0.0, 0.1), "RIGHT_ANKLE": (0.55, 0.0, -0.1)}
+
+
+def test_bridge_reads_the_hip_height_in_3d_when_there_are_world_landmarks():
+    """Off the side the image lift foreshortens (here to ~0 torso lengths); in 3D it stays ~0.34."""
+    foreshortened = moved(BRIDGE, HIP=(300, 325), KNEE=(436, 240))
+    check_fails("bridge", pose(foreshortened), "hips_up", "Lift your hips off the floor")
+    a = assess("bridge", pose(foreshortened, world=WORLD_BRIDGE))
+    rule = next(r for r in a.results if r.name == "hips_up")
+    assert rule.ok and rule.value == pytest.approx(0.17 / 0.5, abs=0.02)
+    flat = {k: (x, 0.0, z) for k, (x, _, z) in WORLD_BRIDGE.items()}
+    check_fails("bridge", pose(foreshortened, world=flat), "hips_up", "Lift your hips off the floor")
 
 
 def test_bridge_hip_lift_sagging_and_arched():

@@ -20,7 +20,25 @@ from posecheck.judge.exercises import get_exercise
 from posecheck.judge.session import ExerciseSession
 
 W, H = 1000, 1000
-pose = functools.partial(make_pose, image_wh=(W, H))
+# World landmarks (what the back-curve measure reads) as a side view sees them: x and y as the
+# image's (y down, as MediaPipe's), the left side 0.1 m toward the camera, the right away.
+WORLD_STEMS = ("NOSE", "SHOULDER", "HIP")
+
+
+def pose(joints, visibility=None, **kwargs):
+    def at(x, y, z):
+        return ((x - W / 2) / W, (y - H / 2) / H, z)
+    world = {}
+    for name, (x, y) in joints.items():  # both sides' joints first, then one side's own
+        if name == "NOSE":
+            world[name] = at(x, y, 0.0)
+        elif name in WORLD_STEMS:
+            world[f"LEFT_{name}"], world[f"RIGHT_{name}"] = at(x, y, -0.1), at(x, y, 0.1)
+    for name, (x, y) in joints.items():
+        side, _, stem = name.partition("_")
+        if stem in WORLD_STEMS and side in ("LEFT", "RIGHT"):
+            world[name] = at(x, y, -0.1 if side == "LEFT" else 0.1)
+    return make_pose(joints, visibility, image_wh=(W, H), world=world, **kwargs)
 # The right side a little less seen: the left is the camera's near side.
 NEAR_LEFT = {"right": 0.6}
 

@@ -3,7 +3,8 @@ cue, the side detection and the view check.
 
 Named joints are placed at pixel positions of a 1000x1000 frame (visibility 1.0
 unless said); a joint named without a side places both sides' on the same spot.
-No model runs here.
+The world landmarks are those pixels in metres, the near (left) side 10 cm
+nearer the camera. No model runs here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import functools
 
 import pytest
 
-from conftest import assess, make_pose, moved, result
+from conftest import assess, make_pose, moved, result, turn_camera, with_flat_world
 from posecheck.core.types import State
 
 W, H = 1000, 1000
@@ -30,8 +31,15 @@ FOLD = {
 }
 
 
+SIDE_DEPTH = {"left": -0.1, "right": 0.1}
+
+
+def side_pose(joints, vis=NEAR_LEFT):
+    return with_flat_world(pose(joints, vis), SIDE_DEPTH)
+
+
 def forward_bend(joints, vis=NEAR_LEFT):
-    return assess("forward_bend", pose(joints, vis))
+    return assess("forward_bend", side_pose(joints, vis))
 
 
 def test_forward_bend_accepts_a_fold():
@@ -82,10 +90,29 @@ def test_forward_bend_gates():
     assert seated.cue == "Stand up on your feet with your hips above them"
 
 
-def test_forward_bend_view_and_hidden_hands_are_uncertain():
-    front = forward_bend(moved(FOLD, LEFT_SHOULDER=(650, 543), RIGHT_SHOULDER=(820, 543)))
-    assert front.state is State.UNCERTAIN
-    assert front.cue == "Turn so the camera sees you from the side"
+@pytest.mark.parametrize("azimuth", [-90, -60, -30, 30, 60])
+def test_forward_bend_is_judged_the_same_obliquely_and_from_the_front(azimuth):
+    """The fold, knees, feet and head are 3D measures: turning the camera changes no verdict."""
+    fold = assess("forward_bend", turn_camera(side_pose(FOLD), azimuth))
+    assert fold.state is State.CORRECT, fold.cue
+    assert result(fold, "fold").value == pytest.approx(100.0, abs=0.5)
+    shallow = moved(FOLD, SHOULDER=(615, 283), ELBOW=(640, 380), WRIST=(660, 480), NOSE=(650, 230))
+    assert assess("forward_bend", turn_camera(side_pose(shallow), azimuth)).cue == "Fold further forward from your hips"
+    squat = moved(FOLD, HIP=(500, 650), KNEE=(620, 760), SHOULDER=(746, 693), ELBOW=(746, 780),
+                  WRIST=(746, 880), NOSE=(776, 763))
+    assert result(assess("forward_bend", turn_camera(side_pose(squat), azimuth)), "knees").ok is False
+    lifted = assess("forward_bend", turn_camera(side_pose(moved(FOLD, NOSE=(816, 528))), azimuth))
+    assert lifted.cue == "Relax your neck and let your head hang down"
+
+
+def test_forward_bend_legs_hidden_behind_the_arms_are_still_read():
+    # In a deep fold the model sees the legs poorly (visibility 0.2-0.5) but places them right.
+    a = forward_bend(FOLD, vis={"right": 0.6, "LEFT_KNEE": 0.3, "LEFT_ANKLE": 0.3})
+    assert a.state is State.CORRECT, a.cue
+    assert forward_bend(FOLD, vis={"right": 0.1, "LEFT_KNEE": 0.1}).state is State.UNCERTAIN
+
+
+def test_forward_bend_hidden_hands_are_uncertain():
     hidden = forward_bend(FOLD, vis={"right": 0.6, "LEFT_WRIST": 0.1, "RIGHT_WRIST": 0.1})
     assert hidden.state is State.UNCERTAIN
     # A hand half hidden behind the shins (visibility 0.3) is still read.

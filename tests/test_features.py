@@ -45,3 +45,15 @@ def test_standing_square_on():
 def test_near_side_is_the_better_seen_one():
     assert compute_features(make_pose(STANDING, {"right": 0.6})).near_side == "left"
     assert compute_features(make_pose(STANDING, {"left": 0.6})).near_side == "right"
+
+
+def test_world_joint_angles_from_the_world_landmarks_and_nan_without_them():
+    """The 3D hip angle holds where the image angle foreshortens; all-zero world landmarks (none
+    given) leave it NaN, so measures fall back to the image."""
+    world = {"LEFT_SHOULDER": (0.0, -0.5, 0.0), "LEFT_HIP": (0.0, 0.0, 0.0), "LEFT_KNEE": (0.0, 0.0, -0.45),
+             "LEFT_ANKLE": (0.0, 0.42, -0.45)}
+    features = compute_features(make_pose(STANDING, world=world)).features
+    assert features["hip_angle_world_left"] == pytest.approx(90.0)
+    assert features["knee_angle_world_left"] == pytest.approx(90.0)
+    assert math.isnan(features["hip_angle_world_right"])  # its landmarks are all at the origin
+    assert math.isnan(compute_features(make_pose(STANDING)).features["hip_angle_world_left"])

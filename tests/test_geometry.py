@@ -118,3 +118,12 @@ def test_inclinations_are_finite_in_range_or_nan(p, q):
         assert math.isnan(value) or 0.0 <= value <= hi
     lean = g.signed_lean_from_vertical(p, q)
     assert math.isnan(lean) or -180.0 <= lean <= 180.0
+
+
+def test_height_above_line_3d_is_positive_above_in_world_coordinates():
+    """World landmarks have y down, like the image: above is negative y, whatever the line's depth."""
+    shoulder, ankle = np.array([-0.5, 0.0, 0.2]), np.array([0.6, 0.0, -0.1])
+    assert g.height_above_line_3d(np.array([0.0, -0.3, 0.05]), shoulder, ankle) > 0.29
+    assert g.height_above_line_3d(np.array([0.0, -0.3, 0.05]), ankle, shoulder) > 0.29
+    assert g.height_above_line_3d(np.array([0.0, 0.2, 0.05]), shoulder, ankle) < -0.19
+    assert math.isnan(g.height_above_line_3d(np.zeros(3), shoulder, shoulder))

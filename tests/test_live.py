@@ -204,6 +204,7 @@ def test_following_moves_on_when_the_video_shows_the_next_exercise():
     assert m.index == 0
     s.run(0.5, label="sided")  # 1.1 s of "sided", 0.8 s of it in the last second: moved on
     assert m.index == 1 and m.phase is Phase.ACTIVE
+    assert Say("Sided, left side first", HIGH) in s.events  # the new exercise is always said
     end = [e for e in s.events if isinstance(e, End)][0]
     start = [e for e in s.events if isinstance(e, Start)][1]
     assert end.index == 0 and end.reason == "next_exercise"

@@ -32,7 +32,7 @@ from posecheck.draw.report_text import SAFETY_NOTE
 from posecheck.io.inputs import expand_inputs, slugify
 from posecheck.judge.exercises import get_exercise
 from posecheck.judge.summary import Segment, Summary
-from posecheck.judge.series import Series, fault_episodes, rule_series
+from posecheck.judge.series import Series, rule_series, side_faults
 from posecheck.io.video import VideoWriter
 
 SHARED_CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
@@ -91,15 +91,16 @@ def test_slugify_is_safe():
     assert re.fullmatch(r"[A-Za-z0-9_-]+", slugify("a b/c\\d:e*f"))
 
 
-def test_fault_episodes_bridge_short_gaps_and_follow_the_tally():
+def test_side_faults_bridge_short_gaps_and_follow_the_tally():
     frames = []
     for i in range(40):
         t = i * 0.1
         bad = 1.0 <= t < 2.0 or 2.2 <= t < 2.6 or 3.5 <= t < 3.55
         frames.append(result(t, State.INCORRECT if bad else State.CORRECT, [rr("hip", 20.0 if bad else 5.0)]))
-    spells = fault_episodes(frames)
-    assert [round(a, 2) for a, _ in spells["hip"]] == [1.0]  # 2.2 joins (gap 0.2), 3.5 is a blip
-    assert spells["hip"][0][1] == pytest.approx(2.6)
+    (fault,) = side_faults(frames)
+    assert (fault.rule, fault.side) == ("hip", None)
+    assert [round(a, 2) for a, _ in fault.spells] == [1.0]  # 2.2 joins (gap 0.2), 3.5 is a blip
+    assert fault.spells[0][1] == pytest.approx(2.6)
 
 
 def test_rule_series_and_plot_svg():
@@ -125,24 +126,81 @@ def test_timeline_segments_seek():
 
 
 def test_key_frames_first_fault_and_best_form():
+    from dataclasses import replace
+
     keys = KeyFrames()
     img = np.zeros((4, 4, 3), np.uint8)
 
-    def feed(t, state, results):
-        keys.observe(img + int(t * 10), Frame(img, t, int(t * 10)), result(t, state, results))
+    def feed(t, state, results, shown=None):
+        fr = result(t, state, results)
+        if shown is not None:
+            fr = replace(fr, cue=shown)
+        keys.observe(img + int(t * 10), Frame(img, t, int(t * 10)), fr)
 
     def lying(value):
         return rr("lying", value, gate=True)
 
     feed(0.0, State.NO_PERSON, [])
-    feed(0.1, State.INCORRECT, [lying(5), rr("hip", 12, cue="Lift")])
+    feed(0.1, State.INCORRECT, [lying(5), rr("hip", 12, cue="Lift")])  # getting into position: no fault
     feed(0.2, State.INCORRECT, [lying(5), rr("hip", 14, cue="Lift")])
     feed(0.3, State.CORRECT, [lying(0.1), rr("hip", 9)])
     feed(0.4, State.CORRECT, [lying(0.1), rr("hip", 5)])  # centred: the best (gate margin ignored)
     feed(0.5, State.CORRECT, [lying(5), rr("hip", 8)])
-    assert list(keys.faults) == ["bridge:hip"]
-    assert keys.faults["bridge:hip"]["t"] == 0.1 and keys.faults["bridge:hip"]["cue"] == "Lift"
+    feed(0.6, State.INCORRECT, [lying(5), rr("hip", 12, cue="Lift")], shown="Face the camera")
+    feed(0.7, State.INCORRECT, [lying(5), rr("hip", 13, cue="Lift")])  # the first frame showing its cue
+    assert list(keys.faults) == ["bridge:hip:None"]
+    assert keys.faults["bridge:hip:None"]["t"] == 0.7 and keys.faults["bridge:hip:None"]["caption"] == "Lift"
     assert keys.best["t"] == 0.4 and keys.best["correct"]
+
+
+def test_a_fault_still_whose_frame_never_shows_its_cue_is_captioned_with_the_cue_it_shows(tmp_path):
+    from dataclasses import replace
+
+    keys = KeyFrames()
+    img = np.full((8, 8, 3), 128, np.uint8)
+    keys.observe(img, Frame(img, 0.0, 0), result(0.0, State.CORRECT, [rr("hip", 5)]))
+    fr = replace(result(0.5, State.INCORRECT, [rr("hip", 12, cue="Lift")]), cue="Face the camera")
+    keys.observe(img, Frame(img, 0.5, 5), fr)
+    stills = keys.write(tmp_path, {"bridge": get_exercise("bridge")})
+    fault = next(s for s in stills if s["kind"] == "fault")
+    assert (fault["t"], fault["caption"]) == (0.5, "Face the camera")
+
+
+def test_side_faults_split_by_side_leave_out_getting_into_position_and_blips():
+    from dataclasses import replace
+
+    from posecheck.judge.series import LEAD_IN_MAX_S, side_faults
+
+    frames = []
+
+    def add(t, state, side, results):
+        fr = result(t, state, results, exercise="side_torso_stretch")
+        frames.append(replace(fr, assessment=replace(fr.assessment, side=side)))
+
+    t = 0.0
+    for _ in range(20):  # left: 2 s into position with the arm down, then correct
+        add(t, State.INCORRECT, "left", [rr("arm_overhead", 20, cue="Raise your arm")])
+        t += 0.1
+    for _ in range(10):
+        add(t, State.CORRECT, "left", [rr("arm_overhead", 5)])
+        t += 0.1
+    for _ in range(15):  # then the arm drops for 1.5 s: a fault of the left side
+        add(t, State.INCORRECT, "left", [rr("arm_overhead", 20, cue="Raise your arm")])
+        t += 0.1
+    add(t, State.INCORRECT, "left", [rr("side_bend", 20, cue="Lean more")])  # one frame: a blip
+    t += 0.1
+    add(t, State.CORRECT, "left", [rr("arm_overhead", 5)])
+    t += 0.1
+    start_right = t
+    while t < start_right + LEAD_IN_MAX_S + 1.0:  # right: never correct, so after the lead-in it is a fault
+        add(t, State.INCORRECT, "right", [rr("arm_overhead", 20, cue="Raise your arm")])
+        t += 0.1
+    faults = side_faults(frames)
+    assert [(f.rule, f.side) for f in faults] == [("arm_overhead", "left"), ("arm_overhead", "right")]
+    left, right = faults
+    assert abs(left.seconds - 1.5) < 1e-6 and abs(left.first_s - 3.0) < 1e-6
+    assert abs(right.first_s - (start_right + LEAD_IN_MAX_S)) < 0.11 and 0.8 < right.seconds < 1.2
+    assert all(f.seconds >= 0.2 for f in faults)
 
 
 def _results_at(exercise, margins: dict[str, float]) -> list[RuleResult]:
@@ -337,7 +395,9 @@ def test_report_clip_files(batch):
     videos = {a["id"]: a["src"] for t, a in tags if t == "video"}
     assert videos == {"video-01": "01-img-src-x-onerror-alert-1/video.mp4", "video-03": "03-good/video.mp4"}
     links = [a for t, a in tags if t == "a" and "data-t" in a]
-    assert links and all(a["data-video"] in videos for a in links)
+    assert all(a["data-video"] in videos for a in links)
+    # The hips rising in the first second is the person getting into position: no fault of it.
+    assert all(float(a["data-t"]) > 1.0 for a in links)
     assert all(0.0 <= float(a["data-t"]) <= 2.5 for a in links)
     from posecheck.judge.exercises import get_exercise
 
@@ -373,3 +433,29 @@ def test_video_option_needs_one_video(tmp_path):
     assert main(["analyze", str(img), "--exercise", "bridge", "--video", str(tmp_path / "o.mp4"),
                  "--no-history"]) == 2
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_faults_are_listed_per_side_and_per_exercise_of_a_routine():
+    def fault(exercise, rule, side, t):
+        return {"exercise": exercise, "rule": rule, "side": side, "cue": f"fix {rule}", "seconds": 1.0,
+                "first_s": t, "spells": [[t, t + 1.0]], "more": 0}
+
+    summary = Summary.from_json({"exercise": "side_torso_stretch", "verdict": "incorrect", "target_s": 20.0,
+                                 "hold_s": 5.0, "sides": {"left": 5.0, "right": 0.0}, "duration_s": 30.0})
+    sided = ClipReport(index=1, path="/c/a.mp4", name="a.mp4", folder="01-a", exercise="side_torso_stretch",
+                       title="Standing side stretch", score=20, summary=summary,
+                       faults=[fault("side_torso_stretch", "side_bend", "right", 9.0),
+                               fault("side_torso_stretch", "arm_overhead", "left", 3.0),
+                               fault("side_torso_stretch", "side_bend", "left", 4.0)])
+    routine = ClipReport(index=2, path="/c/r.mp4", name="r.mp4", folder="02-r", exercise="bridge", title="Bridge",
+                         score=20, summary=Summary.from_json({"exercise": "bridge", "verdict": "incorrect",
+                                                              "target_s": 20.0, "duration_s": 60.0}),
+                         faults=[fault("bridge", "hips_up", None, 30.0), fault("cobra", "chest_lift", None, 50.0)])
+    page = render_index([sided, routine])
+    card = page[page.index('id="clip-01"'):page.index('id="clip-02"')]
+    left, right = card.index("<h4>Left side</h4>"), card.index("<h4>Right side</h4>")
+    assert left < card.index("fix arm_overhead") < card.index("fix side_bend") < right
+    assert card.count("fix side_bend") == 2  # one fault on each side, each under its side
+    card = page[page.index('id="clip-02"'):]
+    assert card.index("<h4>bridge</h4>") < card.index("fix hips_up") < card.index("<h4>cobra</h4>")
+    assert "goal not met" in page and "correct</span>" not in page.split("</table>")[0]

@@ -22,6 +22,7 @@ The portrait checks read the report's files back and need no browser.
 from __future__ import annotations
 
 import base64
+import csv
 import fcntl
 import functools
 import html
@@ -40,6 +41,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from html.parser import HTMLParser
 
 from posecheck.apps.cli import main
 from posecheck.draw.report_svg import svg_rule_plot
@@ -518,11 +520,12 @@ def test_clicking_a_fault_time_seeks_its_video(page, report):
         minutes, seconds = text.split(":")
         assert t == pytest.approx(int(minutes) * 60 + float(seconds), abs=0.06)
         clicked_videos.add(video_id)
-    # The first link of each fault is when the summary says the fault first appeared.
-    for summary_path in report.glob("*/summary.json"):
-        summary = json.loads(summary_path.read_text())
-        for fault in summary.get("faults") or []:
-            assert any(abs(t - fault["first_s"]) <= 2.0 / summary["fps"] for _, _, t, _, _ in links), fault
+        # The fault starts there: the frame judged at that moment (frames.csv) is incorrect.
+        clip_t = int(minutes) * 60 + float(seconds)
+        rows = list(csv.DictReader((folder / "frames.csv").open(encoding="utf-8")))
+        nearest = min(rows, key=lambda row: abs(float(row["timestamp_s"]) - clip_t))
+        assert abs(float(nearest["timestamp_s"]) - clip_t) <= 0.06 and nearest["raw_state"] == "incorrect", (
+            card, text, nearest["timestamp_s"], nearest["raw_state"])
     assert len(clicked_videos) >= 2
     assert page.console_errors == [] and page.dialogs == []
 
@@ -566,3 +569,186 @@ def test_the_harness_sees_dialogs_console_errors_and_broken_images(chromium, tmp
         assert any("ERR_FILE_NOT_FOUND" in e or "Failed to load" in e for e in browser.console_errors)
     finally:
         browser.close()
+
+
+# -- printing and the one file to attach -----------------------------------------------------
+
+class _Text(HTMLParser):
+    """The words a page shows: its text outside scripts and styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.words: set[str] = set()
+        self.ticks: list[str] = []  # the texts drawn in plots
+        self._skip = 0
+
+    svg = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+        self.svg += tag == "svg"
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+        self.svg -= tag == "svg"
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.words.update(_tokens(data))
+            if self.svg:  # a plot's small tick labels come out of the PDF cut or joined ("5 s", "1 0.5°")
+                self.ticks.append("".join(data.split()))
+
+
+def split_words(printed: list[str], words: set[str], ticks: list[str] = ()) -> list[str]:
+    """Printed tokens that are no word of the page; a path broken at a slash is no split word, nor
+    a piece of a plot's tick label (drawn in an SVG: PDF readers cut and join those by position)."""
+    def joined_at_slash(a: str, b: str) -> bool:
+        return (a.endswith("/") or b.startswith("/")) and any((a + b) in x for x in words)
+
+    out = []
+    for i, w in enumerate(printed):
+        if w in words or (any(c.isdigit() for c in w) and any(w in t for t in ticks)):
+            continue
+        if i + 1 < len(printed) and joined_at_slash(w, printed[i + 1]):
+            continue
+        if i > 0 and joined_at_slash(printed[i - 1], w):
+            continue
+        out.append(w)
+    return sorted(set(out))
+
+
+def _tokens(text: str) -> list[str]:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    return [w for w in (t.strip(".,;:()[]\"'·") for t in text.split()) if w]
+
+
+def print_pdf(chromium: str, page: Path, pdf: Path) -> None:
+    import subprocess
+
+    subprocess.run([chromium, *CHROMIUM_FLAGS, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    page.resolve().as_uri()], check=True, timeout=120, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout for n in range(1, pages + 1)]
+
+
+def needs_poppler():
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext") and shutil.which("pdfimages")):
+        pytest.skip("no poppler-utils to read the printed PDF (apt-get install poppler-utils)")
+
+
+@pytest.mark.parametrize("name", ["index.html", "report.html"])
+def test_print_puts_each_clip_on_its_own_page_with_key_frames_and_no_word_split(chromium, report, name,
+                                                                                  tmp_path):
+    needs_poppler()
+    import subprocess
+
+    page = report / name
+    pdf = tmp_path / "report.pdf"
+    print_pdf(chromium, page, pdf)
+    texts = pdf_pages(pdf)
+    cards = re.findall(r'<section class="clip([^"]*)" id="clip-(\d+)"[^>]*><h2>\d+ &middot; ([^<]*?)(?: <span|</h2>)',
+                       page.read_text(encoding="utf-8"))
+    assert len(cards) == 8
+    assert len(texts) == 1 + len(cards)  # the index and the session's notes, then one page per clip
+    for (failed, number, escaped), text in zip(cards, texts[1:]):
+        assert f"{number} · {html.unescape(escaped)}" in " ".join(text.split())  # this clip, whole
+        assert ("Coach's notes" in text) == (not failed)  # a place for notes on every clip analysed
+    shown = _Text()
+    shown.feed(page.read_text(encoding="utf-8"))
+    printed = [w for text in texts for w in _tokens(text)]
+    split = split_words(printed, shown.words, shown.ticks)
+    assert split == []  # every printed word is a word of the page: none was broken across lines
+    assert "Coach's notes on the session" in texts[0]
+    # Key frames, not videos, are printed: every still is an image of the PDF.
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True,
+                            text=True).stdout.splitlines()[2:]
+    assert len(images) == len(list(report.glob("*/*.jpg")))
+
+
+def test_the_harness_sees_a_split_word():
+    """The split-word check can fail: a name broken across lines is not a word of the page."""
+    shown = _Text()
+    shown.feed("<p>side_torso_stretch.mp4 <b>bridge</b></p><style>.x{}</style>")
+    assert split_words(_tokens("side_torso_str\netch.mp4 bridge"), shown.words) == ["etch.mp4", "side_torso_str"]
+
+
+def test_the_one_file_to_attach_holds_its_key_frames_and_says_the_videos_are_not_in_it(chromium, report):
+    one = report / "report.html"
+    text = one.read_text(encoding="utf-8")
+    tags = [(t, a) for t, a in _tags(text)]
+    srcs = [a.get("src") for t, a in tags if t == "img"]
+    assert srcs and all(s.startswith("data:image/jpeg;base64,") for s in srcs)
+    assert len(srcs) == len(list(report.glob("*/*.jpg")))
+    assert not [t for t, _ in tags if t == "video"]
+    assert not [a["href"] for t, a in tags if t == "a" and not a.get("href", "#").startswith("#")]
+    assert "the annotated videos are not in it" in text
+    assert text.count("The annotated video is not in this file") == len(list(report.glob("*/video.mp4")))
+    size = one.stat().st_size
+    folder = sum(p.stat().st_size for p in report.rglob("*") if p.is_file())
+    assert size < 0.5 * folder and size < 3_000_000  # small enough to attach to an email
+    # Opened alone (copied away from its folder), every key frame still shows.
+    browser = Browser(chromium)
+    try:
+        alone = Path(tempfile.mkdtemp(prefix="posecheck-one-")) / "report.html"
+        shutil.copy(one, alone)
+        browser.open(alone.as_uri())
+        images = browser.js(WAIT_FOR_IMAGES, timeout=60)
+        assert images and all(w > 0 and h > 0 for _, w, h in images)
+        assert browser.console_errors == []
+    finally:
+        browser.close()
+
+
+def _tags(text: str):
+    from html.parser import HTMLParser
+
+    tags = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, dict(attrs)))
+
+    Collect().feed(text)
+    return tags
+
+
+def test_the_coachs_notes_are_typed_kept_and_printed(chromium, report):
+    needs_poppler()
+    browser = Browser(chromium)
+    try:
+        url = (report / "index.html").resolve().as_uri()
+        browser.open(url)
+        x, y = browser.js("""(() => {
+            const el = document.querySelector('#clip-01 [data-notes]');
+            el.scrollIntoView({block: 'center'});
+            const r = el.getBoundingClientRect();
+            return [r.left + 20, r.top + r.height / 2];
+        })()""")
+        browser.click(x, y)
+        browser.call("Input.insertText", {"text": "Hips sag after 10 s: shorter holds."})
+        assert browser.js("document.querySelector('#clip-01 [data-notes]').innerText").strip() == (
+            "Hips sag after 10 s: shorter holds.")
+        pdf = base64.b64decode(browser.call("Page.printToPDF", {"printBackground": True}, timeout=60)["data"])
+        browser.events.clear()
+        browser.open(url)  # opened again: the notes are still there
+        kept = browser.js("document.querySelector('#clip-01 [data-notes]').innerText")
+        assert kept.strip() == "Hips sag after 10 s: shorter holds."
+        assert browser.console_errors == []
+    finally:
+        browser.close()
+    out = Path(tempfile.mkdtemp(prefix="posecheck-notes-")) / "notes.pdf"
+    out.write_bytes(pdf)
+    pages = pdf_pages(out)
+    clip_page = next(p for p in pages if "01 ·" in p)
+    assert "Hips sag after 10 s: shorter holds." in " ".join(clip_page.split())

@@ -15,6 +15,11 @@ busy machine:
 - batch: N copies of the clip one after another, then in parallel over the
   cores with the per-process thread counts limited (and, for comparison,
   without the limit);
+- long clip: the clip looped to 3 minutes, ``analyze`` in one pass and in
+  chunks on every core (``posecheck.run.chunks``), without and with the
+  annotated video, as ratios to the model-only figure of the same run;
+- Ray batch: 16 copies one after another, over local processes, and as Ray
+  tasks on a local cluster (skipped without Ray);
 - startup: ``posecheck analyze`` of one photo (a frame of the clip) as a
   command, from the interpreter's start to its exit, model load included.
 
@@ -48,6 +53,8 @@ from posecheck.errors import PosecheckError
 DEFAULT_FRAMES = 300
 DEFAULT_BATCH = 8
 DEFAULT_SIZES = ("native", "1280x720")
+DEFAULT_LONG_S = 180.0  # the issue's long clip: at least 3 minutes
+DEFAULT_RAY_BATCH = 16
 CHILD_TIMEOUT_S = 1800
 
 
@@ -156,6 +163,8 @@ class BenchOptions:
     exercise: str | None = None  # default: the clip's name when it is an exercise id, else bridge
     sizes: tuple[str, ...] = DEFAULT_SIZES  # "native" or WxH
     batch: int = DEFAULT_BATCH  # copies in the batch figure; 0 skips it
+    long_s: float = DEFAULT_LONG_S  # the clip looped to this long, sequential vs chunked; 0 skips it
+    ray_batch: int = DEFAULT_RAY_BATCH  # copies in the Ray batch figure; 0 skips it
     jobs: int | None = None  # parallel processes in the batch figure; default: the cores
     threads: int = 1  # limit_threads() in each parallel batch worker
     compare_unlimited: bool = True  # also the parallel batch without the thread limit
@@ -254,6 +263,11 @@ def run_bench(options: BenchOptions) -> dict:
             results["sizes"][name if size is None else f"{size[0]}x{size[1]}"] = figures
         if options.batch > 0 and native_clip is not None:
             results["batch"] = _measure_batch(native_clip, exercise, options, jobs, out)
+        native_model = results["sizes"].get("native", {}).get("model", {})
+        if options.long_s > 0 and native_clip is not None:
+            results["long"] = _measure_long(native_clip, tmp, exercise, options, jobs, native_model, out)
+        if options.ray_batch > 0 and native_clip is not None:
+            results["ray_batch"] = _measure_ray_batch(native_clip, exercise, options, jobs, out)
         if options.startup and native_clip is not None:
             results["startup"] = _measure_startup(native_clip, tmp, exercise, options, out)
     return results
@@ -388,6 +402,85 @@ def _measure_batch(path: str, exercise: str, options: BenchOptions, jobs: int, o
     return figures
 
 
+def loop_clip(src: str, dst: str, seconds: float) -> dict:
+    """``src`` played over and over to at least ``seconds``, times continuing, into ``dst`` (H.264)."""
+    from posecheck.io.sources import VideoSource
+    from posecheck.io.video import VideoWriter
+
+    n, offset = 0, 0.0
+    with VideoWriter(dst, fps=VideoSource(src).fps, crf=18) as writer:
+        while offset < seconds - 1e-6:
+            source = VideoSource(src)
+            last = 0.0
+            try:
+                for frame in source:
+                    writer.write(frame.image, offset + frame.timestamp_s)
+                    last = frame.timestamp_s
+                    n += 1
+            finally:
+                source.close()
+            offset += last + 1.0 / (source.fps or 30.0)
+    return {"frames": n, "seconds": offset}
+
+
+def _measure_long(clip: str, tmp: str, exercise: str, options: BenchOptions, jobs: int, model: dict,
+                  out) -> dict:
+    """One long clip: analyze in one pass vs in chunks on ``jobs`` processes, without and with --video."""
+    path = os.path.join(tmp, "long.mp4")
+    info = loop_clip(clip, path, options.long_s)
+    base = {"clip": path, "exercise": exercise, "model": options.model, "kind": "analyze"}
+    variants = [("sequential", "long: one pass", {"jobs": 1}),
+                ("chunked", f"long: {jobs} processes", {"jobs": jobs}),
+                ("sequential_video", "long --video: one pass", {"jobs": 1, "video": True}),
+                ("chunked_video", f"long --video: {jobs} processes", {"jobs": jobs, "video": True})]
+    runs: dict[str, list[dict]] = {key: [] for key, _, _ in variants}
+    for _ in range(max(1, options.repeat)):
+        for key, _, spec in variants:
+            runs[key].append(run_child({**base, **spec}))
+    limit = None if "error" in model or not model else model["fps"]
+    out("")
+    out(f"long clip: the clip looped to {info['seconds']:.0f} s ({info['frames']} frames); x model: to the "
+        f"model-only figure above (one stream); process starts and model loads included")
+    figures: dict = {"frames": info["frames"], "seconds": info["seconds"], "jobs": jobs,
+                     "model_fps": limit}
+    for key, label, _ in variants:
+        figures[key] = best_of(runs[key])
+        _row(out, label, figures[key], limit)
+    return figures
+
+
+def _measure_ray_batch(clip: str, exercise: str, options: BenchOptions, jobs: int, out) -> dict:
+    """``ray_batch`` copies: one after another, over local processes, and as Ray tasks on a local cluster."""
+    out("")
+    try:
+        from posecheck.run.ray_engine import import_ray
+
+        import_ray()
+    except PosecheckError as exc:
+        out(f"ray batch: skipped ({exc})")
+        return {"error": str(exc)}
+    base = {"clip": clip, "exercise": exercise, "model": options.model, "copies": options.ray_batch}
+    variants = [("sequential", "one after another", {"kind": "batch", "jobs": 1}),
+                ("local", f"local engine, {jobs} processes", {"kind": "batch", "jobs": jobs,
+                                                               "threads": options.threads}),
+                ("ray", f"Ray, local cluster of {jobs} CPUs", {"kind": "ray_batch", "jobs": jobs})]
+    runs: dict[str, list[dict]] = {key: [] for key, _, _ in variants}
+    for _ in range(max(1, options.repeat)):
+        for key, _, spec in variants:
+            runs[key].append(run_child({**base, **spec}))
+    figures: dict = {"copies": options.ray_batch, "jobs": jobs}
+    out(f"ray batch: {options.ray_batch} copies of the {path_size(clip)} clip (analyze, no video; worker "
+        f"starts and model loads included, the Ray cluster's own start apart)")
+    for key, label, _ in variants:
+        figures[key] = best_of(runs[key])
+        _batch_row(out, label, figures[key], None if key == "sequential" else figures["sequential"])
+    ray = figures["ray"]
+    if "error" not in ray and "error" not in figures["local"]:
+        out(f"  Ray vs the local engine: {ray['fps'] / figures['local']['fps']:.2f}x; the cluster started in "
+            f"{ray['cluster_start_s']:.1f} s")
+    return figures
+
+
 def path_size(path: str) -> str:
     from posecheck.io.sources import VideoSource
 
@@ -404,8 +497,10 @@ def _batch_row(out, label: str, figures: dict, reference: dict | None) -> None:
     if reference is not None and "error" not in reference:
         speedup = f"  {figures['fps'] / reference['fps']:.2f}x faster"
     peak = figures.get("worker_peak_mb")
-    out(f"  {label:<34} {figures['seconds']:7.1f} s  {figures['fps']:6.1f} frames/s"
-        f"  peak {peak:.0f} MB per process  CPU {figures['cpu_ms']:.1f} ms/frame{speedup}")
+    cpu = figures.get("cpu_ms")
+    extra = (f"  peak {peak:.0f} MB per process" if peak is not None else "") + (
+        f"  CPU {cpu:.1f} ms/frame" if cpu is not None else "")
+    out(f"  {label:<34} {figures['seconds']:7.1f} s  {figures['fps']:6.1f} frames/s{extra}{speedup}")
 
 
 if __name__ == "__main__":  # one measuring child, started by run_child

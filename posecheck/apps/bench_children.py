@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 def peak_rss_mb() -> float:
@@ -122,7 +123,7 @@ def child_analyze(spec: dict) -> dict:
     pipeline.PoseEstimator = _timed_estimator()  # this child only: to take the model load out of the rate
     settings = Settings()
     options = AnalyzeOptions(model=spec.get("model"), settings=settings, progress=False,
-                             sample_fps=spec.get("sample_fps"))
+                             sample_fps=spec.get("sample_fps"), jobs=int(spec.get("jobs") or 1))
     sink = None
     out_dir = None
     if spec.get("video"):
@@ -138,7 +139,7 @@ def child_analyze(spec: dict) -> dict:
         analysis = analyze_file(spec["clip"], spec["exercise"], options, sink=sink)
         if sink is not None:
             sink.close()
-        t1, c1 = time.perf_counter(), cpu_s()
+        t1, c1 = time.perf_counter(), cpu_s(children=True)  # with the chunks' workers, joined by now
     except BaseException:
         if sink is not None:
             sink.abort()
@@ -365,12 +366,50 @@ def child_batch(spec: dict) -> dict:
             "cpu_ms": 1000 * cpu / frames}
 
 
+@dataclass(frozen=True)
+class BatchJob:
+    """One copy of the clip in the Ray batch (a task needs an ``index``)."""
+
+    index: int
+    clip: str
+    exercise: str
+    model: str | None = None
+
+
+def batch_job(job: BatchJob) -> int:
+    return batch_one(job.clip, job.exercise, job.model)
+
+
+def child_ray_batch(spec: dict) -> dict:
+    """``copies`` analyses of the clip as Ray tasks on a local cluster of ``jobs`` CPUs (its start apart)."""
+    from posecheck.run.ray_engine import Failed, import_ray, run_on_ray
+
+    ray = import_ray()
+    copies, jobs = int(spec["copies"]), int(spec["jobs"])
+    t0 = time.perf_counter()
+    ray.init(address="local", include_dashboard=False, num_cpus=jobs, log_to_driver=False, configure_logging=False)
+    try:
+        start_s = time.perf_counter() - t0
+        plan = [BatchJob(i, spec["clip"], spec["exercise"], spec.get("model")) for i in range(copies)]
+        t1 = time.perf_counter()
+        results = run_on_ray(batch_job, plan)
+        seconds = time.perf_counter() - t1
+    finally:
+        ray.shutdown()
+    failed = [r for r in results.values() if isinstance(r, Failed)]
+    if failed:
+        return {"error": f"{len(failed)} of {copies} tasks failed: {failed[0].error}"}
+    frames = sum(results.values())
+    return {"frames": frames, "seconds": seconds, "fps": frames / seconds, "cluster_start_s": start_s}
+
+
 CHILDREN: dict[str, Callable[[dict], dict]] = {
     "decode": child_decode,
     "model": child_model,
     "analyze": child_analyze,
     "live": child_live,
     "batch": child_batch,
+    "ray_batch": child_ray_batch,
 }
 
 

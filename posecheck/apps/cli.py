@@ -98,12 +98,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise PosecheckError(f"--jobs must be at least 1, got {args.jobs}")
     check_sample_fps(args.fps)
+    if args.address and args.engine != "ray":
+        raise PosecheckError("--address needs --engine ray")
     reports = build_report(args.inputs, args.out, exercise=args.exercise, jobs=args.jobs, model=args.model,
-                           config=args.config, sample_fps=args.fps)
+                           config=args.config, sample_fps=args.fps, client=args.client, history=args.history,
+                           record_history=not args.no_history, engine=args.engine, address=args.address)
     failed = [r for r in reports if r.error]
     for r in failed:
         print(f"posecheck: {r.error if r.path in r.error else f'{r.path}: {r.error}'}", file=sys.stderr)
-    print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed")
+    print(f"{Path(args.out) / 'index.html'}: {len(reports)} clip(s), {len(failed)} failed; "
+          f"to attach: {Path(args.out) / 'report.html'} (no videos)")
     return 1 if failed else 0
 
 
@@ -117,7 +121,7 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         sides = ", ".join(ex.sides) if ex.sides else "none"
         print(f"{ex.id} - {ex.title}")
         print(f"  view: {ex.view}; sides: {sides}; goal: {goal}")
-        print(f"  judged from: {', '.join(ex.views) if ex.views else 'its view only (none measured)'}")
+        print(f"  judged from: {', '.join(ex.views) if ex.views else 'none yet (none passes the synthetic view matrix at 95%)'}")
         for rule in ex.rules:
             unit = "" if rule.unit == "" else f" {rule.unit}"
             gate = " (starting position)" if rule.gate else ""
@@ -202,7 +206,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
         exercise=args.exercise, camera=args.camera or 0, source=args.source, window=not args.no_window,
         mute=args.mute, model=args.model, settings=load_settings(args.config), history=args.history,
         record_history=not args.no_history, summary=args.summary, mirror=not args.no_mirror,
-        speed=args.speed)
+        speed=args.speed, full_screen=not args.windowed)
     result = run_live(options)
     if not stdout_taken(args.summary):  # `--summary -`: stdout carries the JSON alone
         sys.stdout.write(summary_text(result.summary))
@@ -219,7 +223,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
     options = BenchOptions(clip=args.clip, frames=args.frames, exercise=args.exercise, sizes=sizes,
-                           batch=args.batch, jobs=args.jobs, live=not args.no_live, repeat=args.repeat,
+                           batch=args.batch, jobs=args.jobs, long_s=args.long, ray_batch=args.ray_batch,
+                           live=not args.no_live, repeat=args.repeat,
                            model=args.model, out=lambda line: print(line, flush=True))
     results = run_bench(options)
     if args.json:
@@ -268,6 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
     report.add_argument("--config", metavar="TOML", help="coach settings: thresholds and goals")
     report.add_argument("--fps", type=float, metavar="N", help="judge at most N frames per second")
+    report.add_argument("--client", metavar="NAME",
+                        help="whom the clips show: named on the report, stored with them in the history, and "
+                             "compared with their earlier sessions")
+    report.add_argument("--history", metavar="PATH",
+                        help="history database (default: $POSECHECK_HISTORY or the user data folder)")
+    report.add_argument("--no-history", action="store_true",
+                        help="neither store these clips in the history nor compare with it")
+    report.add_argument("--engine", choices=["local", "ray"], default="local",
+                        help="local: this machine's processes (default); ray: Ray tasks on a cluster "
+                             "(needs pip install 'posecheck[ray]')")
+    report.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: a running cluster's HOST:PORT, or 'auto' for the one "
+                             "`ray start` made here (default: start a local cluster for this report)")
     report.set_defaults(func=_cmd_report)
 
     exercises = sub.add_parser("exercises", help="list every exercise with its view, rules, ranges and goal")
@@ -309,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     live = sub.add_parser(
         "live", help="coach live from a camera: the routine of 8 stretches, or one exercise",
-        epilog="Keys: space pause, n next, b back, s switch side, m mute, q or Esc quit. Exit codes: 0 done "
+        epilog="Keys: space pause, n next (skip), b back, s switch side, f full screen, m mute, q or Esc quit. "
+               "Exit codes: 0 done "
                "or quit, 1 camera lost (the session is saved), 2 bad input, 130 Ctrl-C, 143 SIGTERM.")
     what = live.add_mutually_exclusive_group()
     what.add_argument("--exercise", "-e", metavar="NAME",
@@ -319,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--source", metavar="FILE",
                       help="play a video file as if it were the camera, at its own pace (the routine follows it)")
     live.add_argument("--no-window", action="store_true", help="no window (headless use, tests)")
+    live.add_argument("--windowed", action="store_true", help="open in a window instead of full screen")
     live.add_argument("--mute", action="store_true", help="no voice")
     live.add_argument("--no-mirror", action="store_true", help="show the picture as the camera sees it")
     live.add_argument("--model", metavar="PATH", help="another pose_landmarker .task file")
@@ -342,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch", type=int, default=8, metavar="N",
                        help="copies of the clip in the batch figure (default 8; 0 skips it)")
     bench.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes in the batch (default: cores)")
+    bench.add_argument("--long", type=float, default=180.0, metavar="S",
+                       help="loop the clip to S seconds and analyze it in one pass vs on every core "
+                            "(default 180; 0 skips it)")
+    bench.add_argument("--ray-batch", type=int, default=16, metavar="N",
+                       help="copies in the Ray batch figure, against local processes (default 16; 0 skips it)")
     bench.add_argument("--no-live", action="store_true", help="skip the live-loop figure")
     bench.add_argument("--repeat", type=int, default=1, metavar="N",
                        help="run each measurement N times (in rounds) and show the best (a busy machine)")

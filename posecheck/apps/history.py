@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from posecheck.draw.history_plot import plot_progress
-from posecheck.draw.history_table import progress_table, sessions_table
+from posecheck.draw.history_table import WIDTH, progress_table, sessions_table
 from posecheck.errors import PosecheckError, unknown_name
 from posecheck.io.history import History, default_history_path
 from posecheck.io.outputs import check_output_path
@@ -35,7 +35,10 @@ def run_history_command(history_path: str | None, exercise: str | None, plot: st
             return 0
         listed = history.sessions(limit=limit, exercise=exercise)
         progress = history.progress(exercise)
-    stream.write(f"Sessions ({len(listed)} latest of {total}; history {path})\n")
+    head = f"Sessions ({len(listed)} latest of {total}; history {path})"
+    if len(head) > WIDTH:  # a long path on a line of its own
+        head = f"Sessions ({len(listed)} latest of {total})\nHistory: {path}"
+    stream.write(head + "\n")
     stream.write(sessions_table(listed) + "\n\n")
     shown_days = sorted({p.date for p in progress})[-limit:]
     shown = [p for p in progress if p.date in set(shown_days)]

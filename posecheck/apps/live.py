@@ -10,9 +10,11 @@ The stages, each in its own module:
   machine, ``judge.routine``);
 * ``draw.live_canvas``: the window's picture (``draw.references`` draws the
   reference figures on a background thread);
-* ``io.voice``: the voice, speaking on its own thread;
-* this module: the loop that joins them, the keys, the window, the history
-  and the summary.
+* ``io.voice``: the voice, speaking on its own thread, on the screen's clock
+  (a ``FrameClock`` set from each frame's timestamp);
+* this module: the loop that joins them, the keys, the window (full screen
+  by default, ``f`` toggles), the history and the summary (which stays up
+  until q or Esc).
 
 Judgement time comes from the frames only: a camera's frames are stamped with
 a monotonic clock when read, a file's frames carry the file's own timestamps
@@ -349,6 +351,7 @@ def run_live(options: LiveOptions) -> LiveResult:
         if voice is not None and options.voice is None:
             with contextlib.suppress(Exception):
                 voice.wait_idle(FINAL_WORDS_S)  # the end is always said
+            with contextlib.suppress(Exception):
                 voice.close()
         if stage is not None:
             stage.close()  # never close the model while its thread may still use it

@@ -18,7 +18,7 @@ from posecheck.draw.report_html import CSV_NAME, JSON_NAME, VIDEO_NAME, ClipRepo
 from posecheck.draw.report_svg import svg_rule_plot, svg_timeline
 from posecheck.errors import PosecheckError
 from posecheck.io.inputs import clip_date
-from posecheck.judge.series import fault_episodes, rule_series
+from posecheck.judge.series import rule_series, side_faults
 
 VIDEO_MAX_SIDE = 1280  # annotated videos in reports are scaled down to this
 MAX_FAULT_SPELLS = 20  # seek links per fault on a card; the rest are counted
@@ -75,7 +75,9 @@ def analyze_clip(job: ClipJob, progress: Progress | None = None) -> ClipReport:
     ticker = _Ticker(job.index, progress)
     folder = Path(job.out) / job.folder
     try:
-        report.date = clip_date(path)
+        when = clip_date(path)
+        report.date, report.date_note = when.text, when.note
+        report.recorded_at = when.when.isoformat() if when.when else None
         _analyze_into(job, report, folder, ticker)
     except Exception as exc:  # one bad clip must not stop the others
         report.error = one_line(exc)
@@ -86,6 +88,13 @@ def analyze_clip(job: ClipJob, progress: Progress | None = None) -> ClipReport:
         ticker.flush()
     report.seconds = time.monotonic() - start
     return report
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Hidden temporary files of an earlier attempt at this clip whose process was killed (a retry)."""
+    for p in folder.iterdir():
+        if p.name.startswith(".") and p.is_file():
+            p.unlink(missing_ok=True)
 
 
 def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticker) -> None:
@@ -102,6 +111,7 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     kind = kind_of(path)
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_stills(folder)
+    _remove_leftovers(folder)
     keys = KeyFrames()
     options = AnalyzeOptions(model=job.model, settings=settings, sample_fps=job.sample_fps, progress=False,
                              jobs=job.jobs)
@@ -151,13 +161,13 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
 
     report.stills = keys.write(folder, settings.exercises)
 
-    # Faults with every spell, for seeking.
-    episodes = fault_episodes(frames)
-    for fault in summary.figures.faults:
-        spells = episodes.get(fault.rule, [])
-        report.faults.append({"rule": fault.rule, "cue": fault.cue, "seconds": fault.seconds,
+    # Faults per exercise, rule and side, with every spell for seeking.
+    for fault in side_faults(frames):
+        spells = fault.spells
+        report.faults.append({"rule": fault.rule, "cue": fault.cue, "side": fault.side,
+                              "exercise": fault.exercise, "seconds": round(fault.seconds, 3),
                               "first_s": fault.first_s,
-                              "spells": [[round(a, 3), round(b, 3)] for a, b in spells[:MAX_FAULT_SPELLS]],
+                              "spells": [[a, b] for a, b in spells[:MAX_FAULT_SPELLS]],
                               "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
 
     report.timeline = svg_timeline(summary.figures.segments, t0, t1, video_id, offset)

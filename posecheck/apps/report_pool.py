@@ -88,10 +88,12 @@ def run_pool(plan: list[ClipJob], n_jobs: int, advance: Progress,
     return reports
 
 
-def crashed(job: ClipJob, exc: BaseException) -> ClipReport:
+def crashed(job: ClipJob, exc: BaseException | str) -> ClipReport:
+    """The card of a clip whose worker died (``exc``: the error, or its one line)."""
     _clean_failed_folder(Path(job.out) / job.folder)
+    text = exc if isinstance(exc, str) else one_line(exc)
     return ClipReport(index=job.index, path=job.path, name=Path(job.path).name, folder=job.folder,
-                      error=f"analysis crashed: {one_line(exc)}")
+                      error=f"analysis crashed: {text}")
 
 
 def _clean_failed_folder(folder: Path) -> None:

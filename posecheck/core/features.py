@@ -1,8 +1,11 @@
 """Named features (angles, ratios) of one pose, computed by one function from a data table.
 
-All angles are 2D, in the image plane of the camera view an exercise prescribes
-(MediaPipe's depth is unreliable). Per-side features end in ``_left`` /
-``_right`` (the person's own side). A feature whose landmarks are missing is NaN.
+The named features are 2D, in the image plane of the camera view an exercise
+prescribes (MediaPipe's depth is unreliable). Per-side features end in
+``_left`` / ``_right`` (the person's own side). A feature whose landmarks are
+missing is NaN. The ``world_*`` functions at the end measure in MediaPipe's
+world landmarks instead (3D, metric, hip-centred), for the few measures that a
+2D angle gets wrong off-axis; the rules that use them say so.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ JOINT_ANGLES: dict[str, tuple[str, str, str]] = {
     "ankle_angle": ("KNEE", "ANKLE", "FOOT_INDEX"),
 }
 
+# Joint angles also measured in 3D on MediaPipe's world landmarks (metric, hip-centred), named
+# ``{name}_world_{side}``: the same angle whatever the camera's direction, where the image angle
+# foreshortens off-axis (a hip flexion seen 30-60 degrees off the side). NaN without world landmarks.
+WORLD_ANGLES = ("hip_angle", "knee_angle")
+
 # Landmarks that must be visible for a side to be considered the camera's near side.
 SIDE_BODY = ("SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE")
 
@@ -52,11 +60,13 @@ def lm(side: str, stem: str) -> int:
 ANGLE_NAMES = tuple(f"{name}_{side}" for name in JOINT_ANGLES for side in SIDES)
 _ANGLE_TRIPLES = np.array([[lm(side, stem) for stem in stems]
                            for stems in JOINT_ANGLES.values() for side in SIDES])
+WORLD_ANGLE_NAMES = tuple(f"{name}_world_{side}" for name in WORLD_ANGLES for side in SIDES)
+_WORLD_TRIPLES = np.array([[lm(side, stem) for stem in JOINT_ANGLES[name]] for name in WORLD_ANGLES for side in SIDES])
 _SIDE_BODY_INDICES = np.array([[lm(side, stem) for stem in SIDE_BODY] for side in SIDES])
 
 # Every name ``compute_features`` fills in: a rule that names another feature fails when it is built.
 FEATURE_NAMES = frozenset(
-    ANGLE_NAMES + tuple(f"{name}_{side}" for name in SIDE_FEATURES for side in SIDES) + BODY_FEATURES)
+    ANGLE_NAMES + WORLD_ANGLE_NAMES + tuple(f"{name}_{side}" for name in SIDE_FEATURES for side in SIDES) + BODY_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,8 @@ class Body:
     in_frame: np.ndarray  # (33,) bool
     image_wh: tuple[int, int]
     features: dict[str, float]
-    # (33, 3) MediaPipe's metric world landmarks (hip-centred, y down), or None: the one
-    # view-independent reading, for measures a 2D angle gets wrong off-axis.
+    # MediaPipe's world landmarks (33, 3): metres, origin between the hips, the
+    # camera's axes (x to the image right, y down, z away from the camera).
     world: np.ndarray | None = None
 
     def trusted(self, index: int, min_visibility: float = 0.5) -> bool:
@@ -103,12 +113,24 @@ def _signed_hip_extension(px: np.ndarray, side: str, angle: float) -> float:
     return 360.0 - angle if g.height_above_line(hip, shoulder, knee) > 0 else angle
 
 
+def _world_angles(world: np.ndarray | None) -> list[float]:
+    """``WORLD_ANGLE_NAMES`` in order; NaN without world landmarks or where a limb has no length."""
+    if world is None or np.shape(world) != (len(L), 3):
+        return [math.nan] * len(WORLD_ANGLE_NAMES)
+    w = np.asarray(world, float)
+    a, b, c = w[_WORLD_TRIPLES[:, 0]], w[_WORLD_TRIPLES[:, 1]], w[_WORLD_TRIPLES[:, 2]]
+    angles = np.asarray(g.joint_angle(a, b, c), float)
+    placed = (np.linalg.norm(a - b, axis=1) > 1e-4) & (np.linalg.norm(c - b, axis=1) > 1e-4)
+    return np.where(placed, angles, np.nan).tolist()
+
+
 def compute_features(pose: Pose, margin: float = 0.02) -> Body:
     px = pose.pixels
     xy = pose.xyz[:, :2]
     in_frame = np.all((xy >= -margin) & (xy <= 1 + margin), axis=1)
     angles = g.joint_angle(px[_ANGLE_TRIPLES[:, 0]], px[_ANGLE_TRIPLES[:, 1]], px[_ANGLE_TRIPLES[:, 2]])
     f: dict[str, float] = dict(zip(ANGLE_NAMES, angles.tolist()))
+    f.update(zip(WORLD_ANGLE_NAMES, _world_angles(pose.world)))
     side_visibility = pose.visibility[_SIDE_BODY_INDICES].mean(axis=1).tolist()
     for side, visibility in zip(SIDES, side_visibility):
         f[f"hip_extension_{side}"] = _signed_hip_extension(px, side, f[f"hip_angle_{side}"])
@@ -138,3 +160,90 @@ def compute_features(pose: Pose, margin: float = 0.02) -> Body:
         max(px[L.LEFT_ANKLE][1], px[L.RIGHT_ANKLE][1]) - mid_hip[1], torso)
     return Body(px=px, visibility=pose.visibility, in_frame=in_frame, image_wh=pose.image_wh, features=f,
                 world=pose.world)
+
+
+# ------------------------------------------------------------------ world landmarks (3D)
+# View-independent measures from the world landmarks. Their depth is rougher
+# than the image (about twice the error of stereo, see DESIGN.md), so they are
+# for coarse decisions that a 2D angle cannot make off-axis: how far the trunk
+# is folded, bent sideways or turned against the pelvis, whatever the camera's
+# azimuth. "Up" is the camera's up: with the camera level it is the vertical.
+# A pose without world landmarks (or with them all at the origin) gives NaN.
+WORLD_UP = np.array([0.0, -1.0, 0.0])
+
+
+def _world(body: Body, index: int) -> np.ndarray:
+    if body.world is None:
+        return np.full(3, np.nan)
+    return np.asarray(body.world[index], float)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if math.isfinite(n) and n > 1e-6 else np.full(3, np.nan)
+
+
+def _world_mid(body: Body, a: int, b: int) -> np.ndarray:
+    return (_world(body, a) + _world(body, b)) / 2.0
+
+
+def world_trunk(body: Body) -> np.ndarray:
+    """Mid-hip -> mid-shoulder in metres."""
+    return (_world_mid(body, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _world_mid(body, L.LEFT_HIP, L.RIGHT_HIP))
+
+
+def world_torso_length(body: Body) -> float:
+    """Mid-hip to mid-shoulder in metres (NaN without world landmarks)."""
+    n = float(np.linalg.norm(world_trunk(body)))
+    return n if math.isfinite(n) and n > 1e-6 else math.nan
+
+
+def world_trunk_from_vertical(body: Body) -> float:
+    """The trunk's angle from straight up in 3D (deg, 0 upright, 90 level, 180 hanging down)."""
+    return float(g.joint_angle(world_trunk(body), np.zeros(3), WORLD_UP))
+
+
+def world_joint_angle(body: Body, a: int, vertex: int, c: int) -> float:
+    """The 3D angle a-vertex-c (deg), as ``JOINT_ANGLES`` measures it in 2D."""
+    return float(g.joint_angle(_world(body, a), _world(body, vertex), _world(body, c)))
+
+
+def world_distance(body: Body, a: int, b: int) -> float:
+    """Distance between two landmarks in torso lengths, in 3D."""
+    return g.safe_ratio(float(np.linalg.norm(_world(body, a) - _world(body, b))), world_torso_length(body))
+
+
+def world_lateral_flexion(body: Body) -> float:
+    """Sideways bend of the trunk (deg), positive toward the person's own left.
+
+    The trunk direction is split along the pelvis' left-right axis (right hip ->
+    left hip, made level) and the vertical: the angle in that plane (the
+    frontal plane of the pelvis) is the lateral flexion, and leaning forward or
+    back does not enter it. The same for a camera in front or 30-60 degrees to
+    the side.
+    """
+    trunk = world_trunk(body)
+    across = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
+    across = _unit(across - WORLD_UP * float(across @ WORLD_UP))
+    if not (np.all(np.isfinite(trunk)) and np.all(np.isfinite(across))):
+        return math.nan
+    return math.degrees(math.atan2(float(trunk @ across), float(trunk @ WORLD_UP)))
+
+
+def world_shoulder_rotation(body: Body) -> float:
+    """Rotation of the shoulder line against the hip line about the trunk (deg), positive turning
+    the chest toward the person's own left.
+
+    Both lines (right -> left) are projected onto the plane across the trunk and
+    the signed angle between them is taken: 0 with the shoulders square over
+    the hips, whatever the camera's azimuth (a 2D width ratio reads a twist
+    seen from the front as square).
+    """
+    axis = _unit(world_trunk(body))
+    shoulders = _world(body, L.LEFT_SHOULDER) - _world(body, L.RIGHT_SHOULDER)
+    hips = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
+    s = _unit(shoulders - axis * float(shoulders @ axis))
+    h = _unit(hips - axis * float(hips @ axis))
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
+        return math.nan
+    return math.degrees(math.atan2(float(np.cross(h, s) @ axis), float(h @ s)))

@@ -125,6 +125,19 @@ def height_above_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return height if off_y < 0 else -height
 
 
+def height_above_line_3d(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Perpendicular distance of 3D ``point`` from the line through a and b, positive when it lies
+    above the line (y points down, as in MediaPipe's world landmarks); NaN when degenerate."""
+    p, a, b = (np.asarray(v, float) for v in (point, a, b))
+    chord = b - a
+    n = float(chord @ chord)
+    if not (np.all(np.isfinite(p)) and np.isfinite(n)) or n < 1e-12:
+        return math.nan
+    off = (p - a) - float((p - a) @ chord) / n * chord
+    height = float(np.linalg.norm(off))
+    return height if off[1] < 0 else -height
+
+
 def signed_lean_from_vertical(p: np.ndarray, q: np.ndarray) -> float:
     """Signed angle of p->q from straight up, in (-180, 180]; positive leans to image right."""
     d = _direction(p, q)

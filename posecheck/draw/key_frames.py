@@ -17,6 +17,7 @@ from posecheck.draw.report_text import fmt_value
 from posecheck.errors import PosecheckError
 from posecheck.io.outputs import write_atomic
 from posecheck.judge.exercises import Exercise
+from posecheck.judge.series import LeadIn
 
 STILL_MAX_SIDE = 640
 MAX_FAULT_SHOTS = 8
@@ -32,10 +33,13 @@ class KeyFrames:
     """Watches the annotated frames during analysis and keeps the ones a report shows.
 
     A still at the first frame each fault (the failing rule of an incorrect
-    frame) appears, and one at the best moment of form: the frame judged
-    correct whose rules sit furthest inside their ranges (the closest to it
-    when none is correct). Gate rules (the exercise's starting position) must
-    pass, but their margin does not count.
+    frame, per exercise and side) appears, and one at the best moment of form:
+    the frame judged correct whose rules sit furthest inside their ranges (the
+    closest to it when none is correct). Gate rules (the exercise's starting
+    position) must pass, but their margin does not count. Getting into
+    position (``LeadIn``) is no fault. A fault's still is the first frame whose
+    shown cue is that fault's (the first frame of it, when none is), and its
+    caption is the cue the frame shows.
     """
 
     def __init__(self, max_faults: int = MAX_FAULT_SHOTS):
@@ -45,6 +49,8 @@ class KeyFrames:
         self.first: dict | None = None  # a still for the card when nothing was judged
         self._best_score = -math.inf
         self._last_result = None
+        self._lead_in = LeadIn()
+        self._pending: dict[str, dict] = {}  # a fault's first frame, until one shows its cue
 
     def observe(self, image: np.ndarray, frame, result: FrameResult | None) -> None:
         if result is None or result is self._last_result:
@@ -54,13 +60,19 @@ class KeyFrames:
         t = frame.timestamp_s
         if self.first is None or (self.first["pose"] is None and result.pose is not None):
             self.first = {"t": t, "image": image, "cue": result.cue or a.cue, "pose": result.pose}
-        if a.state is State.INCORRECT:
+        lead_in = self._lead_in(result)
+        if a.state is State.INCORRECT and not lead_in:
             failing = next((r for r in a.results if r.ok is False), None)
             if failing is not None:
-                key = f"{result.exercise}:{failing.name}"
-                if key not in self.faults and len(self.faults) < self.max_faults:
-                    self.faults[key] = {"t": t, "image": image, "rule": failing.name, "cue": failing.cue,
-                                        "exercise": result.exercise}
+                key = f"{result.exercise}:{failing.name}:{a.side}"
+                shot = {"t": t, "image": image, "rule": failing.name, "side": a.side,
+                        "caption": result.cue or failing.cue, "exercise": result.exercise}
+                if key not in self.faults and len(self.faults) + len(self._pending) < self.max_faults + 1:
+                    if result.cue == failing.cue:
+                        self.faults[key] = shot
+                        self._pending.pop(key, None)
+                    else:
+                        self._pending.setdefault(key, shot)
         if a.results and a.state in (State.CORRECT, State.INCORRECT):
             judged = [r for r in a.results if not r.gate] or list(a.results)
             score = min(max(-1.0, r.margin) for r in judged)  # a rule far outside counts as just outside
@@ -73,11 +85,13 @@ class KeyFrames:
     def write(self, folder: Path, exercises: dict[str, Exercise]) -> list[dict]:
         """Saves the stills into ``folder``; for each its file, time, kind and caption, in card order."""
         stills: list[dict] = []
-        for n, shot in enumerate(sorted(self.faults.values(), key=lambda s: s["t"]), start=1):
+        shots = {**self._pending, **self.faults}
+        chosen = sorted(shots.values(), key=lambda s: s["t"])[:self.max_faults]
+        for n, shot in enumerate(chosen, start=1):
             name = fault_name(n)
             write_jpeg(folder / name, shot["image"])
             stills.append({"file": name, "t": shot["t"], "kind": "fault", "rule": shot["rule"],
-                           "caption": shot["cue"] or shot["rule"]})
+                           "side": shot["side"], "caption": shot["caption"] or shot["rule"]})
         if self.best is not None:
             write_jpeg(folder / BEST_NAME, self.best["image"])
             exercise = exercises.get(self.best["exercise"]) if self.best["exercise"] else None

@@ -365,8 +365,8 @@ def _badge_words(step: CoachStep) -> tuple[str, tuple] | None:
     if r is None:
         return None
     state = r.state
-    if state is State.NO_PERSON and r.pose is not None:
-        state = State.INCORRECT  # someone is in view: settling in, not gone
+    if state is State.NO_PERSON and (r.pose is not None or not step.person_lost):
+        state = State.INCORRECT  # someone is in view (or was a moment ago): settling in, not gone
     label = overlay.STATE_BANNERS.get(state, str(state).upper())
     goal = getattr(step.exercise, "goal", None)
     if state is State.CORRECT and goal is not None and goal.kind == "reps":
@@ -400,7 +400,9 @@ def _draw_ring(pen: _Pen, step: CoachStep, x0: int, y: int) -> int:
     if goal.kind == "reps":
         value, target, small = float(r.reps or 0), float(goal.target), f"/ {goal.target:g} reps"
     elif ex.has_sides:
-        side = r.side if r.side in ex.sides else view.side  # the side on screen, never "both added up"
+        # The side the routine is on (it follows the judge's once that one holds): the one the side
+        # label names, never "both added up".
+        side = view.side if view.side in ex.sides else r.side
         value, target, small = float(r.side_hold_s.get(side, 0.0)), float(goal.target), f"/ {goal.target:g} s"
     else:
         value, target, small = float(r.hold_s), float(goal.target), f"/ {goal.target:g} s"
@@ -415,7 +417,7 @@ def _draw_ring(pen: _Pen, step: CoachStep, x0: int, y: int) -> int:
     pen.text("done" if done else small, (cx, cy + 8), SMALL, role="ring", anchor="tc")
     y = cy + radius + ring + 20
     if ex.has_sides and goal.kind == "hold":
-        current = r.side if r.side in ex.sides else view.side
+        current = view.side if view.side in ex.sides else r.side
         for side in ex.sides:
             secs = r.side_hold_s.get(side, 0.0)
             met = secs >= goal.target
@@ -439,7 +441,7 @@ def _draw_left(pen: _Pen, step: CoachStep, refs: References | None, mirror: bool
         figure = _figure(refs, ex, view.side, mirror)
         if figure is not None:
             y = _paste(pen.canvas, figure, x, y, w, 220) + 16
-        y = pen.paragraph(goal_words(ex), x, y, w, SMALL, overlay.GREEN, "card", max_lines=3) + 10
+        y = pen.paragraph(goal_words(ex, name_sides=False), x, y, w, SMALL, overlay.GREEN, "card", max_lines=3) + 10
         pen.paragraph(view_words(ex.view), x, y, w, SMALL, overlay.AMBER, "card",
                       max_lines=max(1, (PICTURE[3] - y) // pen.line_h(SMALL)))
 

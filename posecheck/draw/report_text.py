@@ -15,6 +15,7 @@ from posecheck.judge.summary import Summary
 
 STATE_COLORS = {"correct": "#2e9e4f", "incorrect": "#d64545", "uncertain": "#e0a800",
                 "no_person": "#9aa0a6"}
+GOAL_COLORS = {"met": "#2e9e4f", "partly": "#b7791f", "not_met": "#d64545"}  # keys: summary.GOAL_VERDICTS
 STATE_LABELS = {"correct": "correct", "incorrect": "adjust form", "uncertain": "adjust the camera",
                 "no_person": "no person"}
 

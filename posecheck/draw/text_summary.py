@@ -67,11 +67,10 @@ def _verdict_line(verdict: State, figures: ExerciseFigures) -> str:
     share = figures.correct_share
     if share is not None:
         words += f" (correct {100 * share:.0f}% of the time)"
-    verdict_of_goal = figures.goal_verdict
-    if verdict_of_goal is not None:
-        words += f"; {GOAL_VERDICT_LABELS[verdict_of_goal]}"
-        if verdict_of_goal != "met":
-            words += f" ({100 * figures.goal_fraction:.0f}% of it)"
+    verdict = figures.goal_verdict  # the thresholds of the report's badge and the history's
+    if verdict is not None:
+        words += f"; {GOAL_VERDICT_LABELS[verdict]}" + (
+            "" if figures.goal_reached else f" ({100 * figures.goal_fraction:.0f}% of it)")
     return _line("verdict", words)
 
 
@@ -105,15 +104,12 @@ def _still_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[st
 def _routine_lines(summary: Summary, exercises: Mapping[str, Exercise]) -> list[str]:
     """The whole (time correct, goals reached), then each exercise found with its spans."""
     found = summary.exercises
-    met = sum(e.figures.goal_verdict == "met" for e in found)
+    reached = sum(e.figures.goal_reached for e in found)
     share = summary.correct_share
     whole = [f"{summary.figures.hold_s:.1f} s held in all"]
     if share is not None:
         whole.append(f"correct {100 * share:.0f}% of the time")
-    whole.append(f"goal met in {met} of {len(found)}")
-    if summary.goal_verdict is not None:
-        whole.append(f"{GOAL_VERDICT_LABELS[summary.goal_verdict]} on average "
-                     f"({100 * summary.goal_fraction:.0f}%)")
+    whole.append(f"goal reached in {reached} of {len(found)} ({100 * summary.goal_fraction:.0f}% on average)")
     lines = [_line("whole", "; ".join(whole))]
     for e in found:
         spans = ", ".join(f"{fmt_time(start)}-{fmt_time(end)}" for start, end in e.spans)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posecheck.judge.exercises import Exercise, registry
+from posecheck.judge.summary import goal_verdict
 
 VIEW_WORDS = {
     "side": "Camera at your side: turn sideways to it",
@@ -22,11 +23,12 @@ def view_words(view: str) -> str:
     return VIEW_WORDS.get(view, f"Camera view: {view}")
 
 
-def goal_words(exercise: Exercise) -> str:
+def goal_words(exercise: Exercise, name_sides: bool = True) -> str:
     goal = exercise.goal
     if goal.kind == "reps":
         return f"{int(goal.target)} slow repetitions"
-    per_side = f" per side ({' and '.join(exercise.sides)})" if exercise.has_sides else ""
+    names = f" ({' and '.join(exercise.sides)})" if name_sides else ""
+    per_side = f" per side{names}" if exercise.has_sides else ""
     return f"Hold {goal.target:g} s{per_side}"
 
 
@@ -55,9 +57,13 @@ def summary_lines(summary: dict) -> list[str]:
     return lines
 
 
-def _title(ex_id: str) -> str:
+def exercise_title(ex_id: str) -> str:
+    """The exercise's one title, from its data (the id itself for an unknown one)."""
     ex = registry().get(ex_id)
     return ex.title if ex is not None else ex_id
+
+
+_title = exercise_title
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class SummaryRow:
     """One exercise of a finished live session, as the summary table shows it.
 
     ``cells``: (text, status) per side, or one for an exercise without sides;
-    status is "met" (the goal reached), "partly", "none" or "not done".
+    status is "met" (the goal reached), "partly" (half of it), "none" (less) or "not done".
     ``note`` is the most frequent fault's cue (``faulty``) or why there is none.
     """
 
@@ -77,9 +83,10 @@ class SummaryRow:
 
 
 def _status(value: float, target: float | None) -> str:
-    if target and value >= target:
-        return "met"
-    return "partly" if value > 0 else "none"
+    """How a cell went against its goal, by the thresholds the report and the history use (GOAL_VERDICTS)."""
+    if not target:
+        return "partly" if value > 0 else "none"
+    return {"met": "met", "partly": "partly", "not_met": "none"}[goal_verdict(value / target)]
 
 
 def summary_rows(summary: dict) -> list[SummaryRow]:

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from posecheck.errors import PosecheckError
@@ -45,8 +46,28 @@ def slugify(name: str, max_len: int = 40) -> str:
     return text[:max_len].strip("-_") or "clip"
 
 
-def clip_date(path: Path) -> str:
-    """The recording time from the container's metadata, else the file's modification time (ISO)."""
+@dataclass(frozen=True)
+class ClipDate:
+    """When a clip was recorded, and where that was read: ``metadata`` (the video's own
+    creation time) or ``modified`` (the file's modification time, a copy's or download's)."""
+
+    when: dt.datetime | None  # aware, in local time; None when neither could be read
+    source: str  # "metadata", "modified" or "unknown"
+
+    @property
+    def text(self) -> str:
+        return self.when.strftime("%Y-%m-%d %H:%M") if self.when else ""
+
+    @property
+    def note(self) -> str:
+        """What the page says beside the date, so a modification time is not taken for a recording time."""
+        return {"metadata": "recorded: the video's own creation time",
+                "modified": "the file's modification time: the video holds no recording time"}.get(
+                    self.source, "date unknown")
+
+
+def clip_date(path: Path) -> ClipDate:
+    """The recording time from the container's metadata (``creation_time``), else the file's modification time."""
     stamp = None
     try:
         import av
@@ -59,12 +80,14 @@ def clip_date(path: Path) -> str:
         stamp = None
     if stamp:
         try:
-            when = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-            if when.year > 1971:
-                return when.strftime("%Y-%m-%d %H:%M")
+            when = dt.datetime.fromisoformat(str(stamp).strip().replace("Z", "+00:00"))
+            if when.tzinfo is None:  # QuickTime times are UTC
+                when = when.replace(tzinfo=dt.timezone.utc)
+            if when.year > 1971:  # 1970 / 1904 epochs: a muxer that wrote zero
+                return ClipDate(when.astimezone(), "metadata")
         except ValueError:
             pass
     try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        return ClipDate(dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone(), "modified")
     except OSError:
-        return ""
+        return ClipDate(None, "unknown")

@@ -73,6 +73,7 @@ class CoachStep:
     speech: tuple[Say, ...]
     label: str | None = UNLABELLED
     cue: str = ""  # the cue to show: the judge's, unless it is not for the exercise on screen now
+    person_lost: bool = True  # no person for at least ``Coach.lost_after_s`` (not one missed frame)
 
 
 class Coach:
@@ -113,6 +114,8 @@ class Coach:
         self.last_t = 0.0
         self.result_errors: list[str] = []
         self.final_speech: tuple[Say, ...] = ()  # what ``finish`` has to say (the end)
+        self.lost_after_s = 0.7
+        self._person_seen_t: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -162,7 +165,10 @@ class Coach:
         if result is not None and exercise is None:
             exercise = self.plan[m.index]
         cue = result.cue if result is not None and m.cue_shown and exercise is m.exercise else ""
-        return CoachStep(c, m.view(t), result, exercise, speech, label, cue)
+        if pose is not None:
+            self._person_seen_t = t
+        lost = self._person_seen_t is None or t - self._person_seen_t >= self.lost_after_s
+        return CoachStep(c, m.view(t), result, exercise, speech, label, cue, lost)
 
     def press(self, t: float, key: str) -> tuple[Say, ...]:
         speech, _ = self._apply(self.machine.press(t, key))

@@ -55,11 +55,14 @@ class MoveOnWatch:
         self._seen_current = False
 
     def leaving(self, c: float, index: int) -> bool:
-        """Whether at least half the labels of the last ``rule.leaving_s`` show another exercise of the plan.
+        """Whether, once the current exercise has been seen, at least half the labels of the last
+        ``rule.leaving_s`` show another exercise of the plan.
 
         Before ``moved_on`` decides (seconds later), the current exercise's cues
         would be for a pose the person has left: they are not shown meanwhile.
         """
+        if not self._seen_current:
+            return False  # still getting into the current exercise: its cues guide the way in
         current = self.plan[index].id
         ids = {ex.id for ex in self.plan} - {current}
         window = [lab for t, lab in self._labels if t > c - self.rule.leaving_s]

@@ -12,27 +12,89 @@ from dataclasses import dataclass, field
 from posecheck.core.types import FrameResult, State
 
 
-def fault_episodes(frames: list[FrameResult], min_s: float = 0.2, gap_s: float = 0.5) -> dict[str, list[list[float]]]:
-    """Rule -> [start, end] spells where it was the failing rule (short gaps bridged, blips dropped).
+LEAD_IN_MAX_S = 5.0  # getting into position lasts until the first correct frame, at most this long
+MIN_FAULT_S = 0.2  # a fault shorter than this in all is a blip of the model, not something to correct
 
-    As in the session's fault tally, a frame's failing rule is the first rule
-    with ok False on a frame judged incorrect, held until the next frame.
+
+class LeadIn:
+    """Tells which frames are the person getting into position, not faults.
+
+    Each exercise and side (a routine's exercises, a stretch's two sides)
+    starts with the person moving into the pose: its frames from the first
+    one seen on that exercise and side until the first frame judged correct,
+    or ``LEAD_IN_MAX_S`` at most (a client who never gets it right still has
+    faults). Feed the frames in order; causal, so it works while a clip is read.
     """
-    spells: dict[str, list[list[float]]] = {}
+
+    def __init__(self, max_s: float = LEAD_IN_MAX_S):
+        self.max_s = max_s
+        self._start: dict[tuple, float] = {}
+        self._done: set[tuple] = set()
+
+    def __call__(self, fr: FrameResult) -> bool:
+        """True while ``fr`` is part of getting into position."""
+        if fr.assessment.state not in (State.CORRECT, State.INCORRECT):
+            return False  # nobody, or nothing judged: the clock starts with the person in view
+        key = (fr.exercise, fr.assessment.side)
+        if key in self._done:
+            return False
+        start = self._start.setdefault(key, fr.timestamp_s)
+        if fr.assessment.state is State.CORRECT or fr.timestamp_s - start >= self.max_s:
+            self._done.add(key)
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class SideFault:
+    """A fault of one exercise on one side (None: an exercise without sides), with its spells."""
+
+    exercise: str | None
+    rule: str
+    side: str | None
+    cue: str
+    spells: tuple[tuple[float, float], ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(b - a for a, b in self.spells)
+
+    @property
+    def first_s(self) -> float:
+        return self.spells[0][0]
+
+
+def side_faults(frames: list[FrameResult], min_s: float = MIN_FAULT_S, gap_s: float = 0.5) -> list[SideFault]:
+    """The faults a report lists: per exercise, rule and side, getting into position left out, longest first.
+
+    A frame's fault is its first failing rule when judged incorrect, held
+    until the next frame (as in the session's tally); spells closer than
+    ``gap_s`` are joined, and spells shorter than ``min_s`` dropped, so no
+    fault is "0.0 s in all".
+    """
+    lead_in = LeadIn()
+    runs: dict[tuple, list[list[float]]] = {}
+    cues: dict[tuple, str] = {}
     for i, fr in enumerate(frames):
-        if fr.assessment.state is not State.INCORRECT:
+        if lead_in(fr) or fr.assessment.state is not State.INCORRECT:
             continue
         failing = next((r for r in fr.assessment.results if r.ok is False), None)
         if failing is None:
             continue
+        key = (fr.exercise, failing.name, fr.assessment.side)
+        cues.setdefault(key, failing.cue)
         end = frames[i + 1].timestamp_s if i + 1 < len(frames) else fr.timestamp_s
-        runs = spells.setdefault(failing.name, [])
-        if runs and fr.timestamp_s - runs[-1][1] <= gap_s:
-            runs[-1][1] = max(runs[-1][1], end)
+        spells = runs.setdefault(key, [])
+        if spells and fr.timestamp_s - spells[-1][1] <= gap_s:
+            spells[-1][1] = max(spells[-1][1], end)
         else:
-            runs.append([fr.timestamp_s, end])
-    return {rule: [r for j, r in enumerate(runs) if j == 0 or r[1] - r[0] >= min_s]
-            for rule, runs in spells.items()}
+            spells.append([fr.timestamp_s, end])
+    faults = []
+    for key, spells in runs.items():
+        kept = tuple((round(a, 3), round(b, 3)) for a, b in spells if b - a >= min_s)
+        if kept:
+            faults.append(SideFault(key[0], key[1], key[2], cues[key], kept))
+    return sorted(faults, key=lambda f: (-f.seconds, f.first_s))
 
 
 @dataclass

@@ -352,8 +352,9 @@ class Summary:
 
     @property
     def goal_verdict(self) -> str | None:
-        """How the goal went (``GOAL_VERDICTS``; a routine: its exercises' average share); None for a
-        still or when nothing was judged."""
+        """How the goal went (``GOAL_VERDICTS``); None for a still or when nothing was judged.
+
+        A routine's verdict is that of its averaged share of the goal (``goal_fraction``)."""
         if self.kind == "image":
             return None
         if self.is_routine:

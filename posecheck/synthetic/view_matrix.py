@@ -46,7 +46,7 @@ VIEWS = CAMERA_VIEWS
 # Camera height: degrees the camera looks down at the person (a laptop on the floor; on a table or bed).
 HEIGHTS: dict[str, float] = {"low": 8.0, "high": 30.0}
 # Each cell's frames: the view's azimuth and a few degrees either side.
-JITTER = (-4.0, 4.0)
+JITTER = (-6.0, -2.0, 2.0, 6.0)
 
 # The poses of each design that are correct and faulty (cat-cow holds either end or the flat back).
 CORRECT_KINDS = {"cat_cow": ("correct", "cat", "cow")}

@@ -1,13 +1,14 @@
 """Cat-cow: on hands and knees, alternately round the back up (cat) and let the belly sink (cow).
 
-Seen from the side; the rules read the side that faces the camera. The 33
+Seen from the side; the gates read the side that faces the camera. The 33
 landmarks have no points on the spine, so the back's curve is read from the
-head: the angle of the shoulder->nose direction against the hip->shoulder line
-(the line of the back). In a neutral tabletop the head hangs a little below that
-line; in cat it drops far below it (the back rounds up and the chin tucks), in
-cow it lifts above it (the belly sinks and the gaze goes forward and up). A
-frame is correct at either end, not in between; a rep is one full cat -> cow
-cycle, counted with hysteresis on the same angle.
+head: the angle of the shoulders->nose direction against the hips->shoulders
+line (the line of the back), in the body's mid-plane, from MediaPipe's 3D world
+landmarks. In a neutral tabletop the head hangs below that line; in cat it
+drops far below it (the back rounds up and the chin tucks), in cow it lifts
+toward or above it (the belly sinks and the gaze goes forward and up). A frame
+is correct at either end, not in between; a rep is one full cat -> cow cycle,
+counted with hysteresis on the same angle.
 
 In a video the hold clock runs while the quadruped form holds and the back
 keeps moving: an end (cat or cow) reached within the last
@@ -30,33 +31,55 @@ from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, RepSignal, Rule, register
 from posecheck.judge.exercises.views import SideView
 
-# Head angle (deg) against the line of the back in a relaxed tabletop, and how far
-# from it a frame must be to count as cat (below) or cow (above).
-NEUTRAL_HEAD_DEG = -15.0
+# Head angle (deg, ``head_tilt``) against the line of the back in a relaxed tabletop, and how far
+# from it a frame must be to count as cat (below) or cow (above). The neutral is the synthetic
+# actor's flat back (posecheck.synthetic.designs, cat_cow "correct") as the model reads it: -32 on
+# average over the side and +-30/+-60 degree views at floor and table height (-11 to -45), rounded.
+# ``posecheck calibrate`` fits the curve a frame needs (the back_curve rule's low bound).
+NEUTRAL_HEAD_DEG = -30.0
 CURVE_MIN_DEG = 15.0
-CAT_HEAD_DEG = NEUTRAL_HEAD_DEG - CURVE_MIN_DEG  # -30: head dropped at least this far
-COW_HEAD_DEG = NEUTRAL_HEAD_DEG + CURVE_MIN_DEG  # 0: head lifted at least to the line
+CAT_HEAD_DEG = NEUTRAL_HEAD_DEG - CURVE_MIN_DEG  # -45: head dropped at least this far
+COW_HEAD_DEG = NEUTRAL_HEAD_DEG + CURVE_MIN_DEG  # -15: head lifted at least this far
 
 
 def head_tilt(body: Body, side: str) -> float:
-    """Signed angle (deg) of shoulder->nose against the hip->shoulder line.
+    """Signed angle (deg) of the shoulders->nose direction against the hips->shoulders line, in the
+    body's mid-plane, from the 3D world landmarks (``side`` is not used: the midpoints serve).
 
-    Positive: the head is lifted above the line of the back (cow); negative:
-    dropped below it (cat). "Above" is the side of the line away from the floor
-    (smaller image y), so it does not matter which way the person faces.
-    Continuous from about -180 (head hanging back toward the knees) to +180.
+    Positive: the head is lifted above the line of the back (cow); negative: dropped below it
+    (cat). "Above" is the side of the back's line toward the world landmarks' up (-y, the camera's
+    up: it only picks the side, so a camera looking down at the mat changes nothing). Continuous
+    from about -180 (head hanging back toward the knees) to +180. View-independent: both
+    directions are projected onto
+    the plane across the shoulders and hips (the mid-plane) before the angle is taken, so a camera
+    off the side or above the mat reads the same angle; the 2D image angle does not (seen from a
+    table-height camera a flat back read as cow, obliquely a cat as neutral, on the synthetic
+    actor). NaN without world landmarks.
     """
-    shoulder = body.px[lm(side, "SHOULDER")]
-    hip = body.px[lm(side, "HIP")]
-    nose = body.px[L.NOSE]
-    back = shoulder - hip
-    length = float(np.hypot(*back))
-    if not (np.all(np.isfinite(back)) and np.all(np.isfinite(nose))) or length < 1e-6:
+    w = body.world
+    if w is None:
         return math.nan
-    u = back / length
-    up = g.normal_toward_image_top(u)
-    v = nose - shoulder
-    return math.degrees(math.atan2(float(v @ up), float(v @ u)))
+    shoulders = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2.0
+    hips = (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2.0
+    across = (w[L.LEFT_SHOULDER] - w[L.RIGHT_SHOULDER]) + (w[L.LEFT_HIP] - w[L.RIGHT_HIP])
+    width = float(np.linalg.norm(across))
+    if not (np.all(np.isfinite(w[[L.NOSE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]]))
+            and width > 1e-6):
+        return math.nan
+    across = across / width
+
+    def in_plane(v: np.ndarray) -> np.ndarray:
+        return v - float(v @ across) * across
+
+    back = in_plane(shoulders - hips)
+    length = float(np.linalg.norm(back))
+    up = in_plane(np.array([0.0, -1.0, 0.0]))
+    up = up - float(up @ back) / max(length * length, 1e-12) * back
+    if length < 1e-6 or float(np.linalg.norm(up)) < 1e-6:
+        return math.nan
+    back, up = back / length, up / float(np.linalg.norm(up))
+    v = in_plane(w[L.NOSE] - shoulders)
+    return math.degrees(math.atan2(float(v @ up), float(v @ back)))
 
 
 def back_curve(body: Body, side: str) -> float:

@@ -136,7 +136,6 @@ COBRA = register(Exercise(
     instructions=("Lie on your stomach, palms beside your shoulders. Press gently to lift your chest, "
                   "keep your hips on the floor, elbows close to your body, and look forward."),
     view="side",
-    views=("side",),
     goal=Goal("hold", 20.0),
     view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
     view_cue="Turn so the camera sees you from the side",

@@ -127,7 +127,6 @@ SIDE_TORSO_STRETCH = register(Exercise(
     instructions=("Stand tall with your feet hip-width apart. Reach one arm up over your head and bend your "
                   "upper body sideways, away from that arm. Keep your hips over your feet. Hold, then switch."),
     view="front",
-    views=("side+60",),
     sides=("left", "right"),
     choose_side=working_side,
     goal=Goal("hold", 20.0),
