@@ -127,6 +127,7 @@ def test_a_routine_has_the_whole_on_top_and_each_exercise_added_over_its_segment
     assert (cat.figures.reps, cat.figures.target_reps) == (4, 8)
     # The goal of the whole: each exercise's share of its goal, averaged (knee 0.4 and 1.0 per side; cat 0.5).
     assert summary.goal_fraction == pytest.approx(((8 / 20 + 1.0) / 2 + 0.5) / 2)
+    assert summary.goal_verdict == "partly"  # 60%: the thresholds of every single exercise
     # A rule of one exercise is not added to another's of the same name on top.
     assert sorted(f.seconds for f in summary.figures.faults) == [0.5, 1.0, 2.0, 3.0]
     record = json.loads(json_line(summary.to_json()))
