@@ -171,6 +171,9 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
                               "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
 
     report.timeline = svg_timeline(summary.figures.segments, t0, t1, video_id, offset)
+    # A routine's exercise cards: each its own time, from the start of its first segment to the end of its last.
+    report.exercise_timelines = [svg_timeline(e.figures.segments, e.spans[0][0], e.spans[-1][1], video_id, offset)
+                                 for e in summary.exercises] if summary.is_routine else []
     units = {}
     descriptions = {}
     for ex in settings.exercises.values():

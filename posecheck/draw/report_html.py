@@ -64,6 +64,7 @@ class ClipReport:
     faults: list[dict] = field(default_factory=list)
     plots: list[dict] = field(default_factory=list)  # name, description, svg
     timeline: str = ""
+    exercise_timelines: list[str] = field(default_factory=list)  # a routine's: one per Summary.exercises
     seconds: float = 0.0
     # This session against the client's earlier ones from the history, one row per exercise and side:
     # exercise, side, now (text), earlier [[date, text], ...] latest last, change (text).
@@ -366,7 +367,10 @@ def _exercise_card(r: ClipReport, n: int, e: RoutineExercise, images: _Images, v
               + (f", {f.reps} reps" if f.reps is not None and not f.target_reps else "") + "</dd>"]
     if share is not None:
         parts.append(f"<dt>correct form</dt><dd>{share * 100:.0f}% of its time</dd>")
-    parts.append("</dl><h3>Faults</h3>")
+    parts.append("</dl>")
+    if n <= len(r.exercise_timelines):
+        parts.append("<h3>Timeline</h3>" + r.exercise_timelines[n - 1] + _legend())
+    parts.append("<h3>Faults</h3>")
     parts += _faults(r, video_id, [x for x in r.faults if x.get("exercise") == e.exercise])
     parts += _stills(r, images, video_id, [x for x in r.stills if x.get("exercise") == e.exercise])
     parts.append(_notes(cid, "Coach's notes"))

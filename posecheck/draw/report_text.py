@@ -47,6 +47,8 @@ def reached_short(summary: Summary) -> str:
     """What was reached against the goal, in a few characters, for the index table."""
     if summary.kind == "image":
         return "still"
+    if summary.is_routine:
+        return f"{summary.goal_fraction * 100:.0f}% of goals"
     return figures_short(summary.figures)
 
 
