@@ -63,6 +63,7 @@ def test_a_routine_has_a_card_per_exercise_with_its_own_figures_faults_and_key_f
     assert "Routine of 2 exercises" in header
     assert f"{summary.goal_fraction * 100:.0f}% of the goals on average" in header
     assert f"{summary.score} / 100" in header
+    assert 'class="plot-block"' not in header  # the plots are on the exercises' cards
     for (cid, ex, card), e in zip(cards, exercises):
         title = re.search(r"<h2>([^<]*?) <span", card).group(1)
         assert html.unescape(title).endswith(f"· {exercise_title(ex)}")
@@ -84,6 +85,9 @@ def test_a_routine_has_a_card_per_exercise_with_its_own_figures_faults_and_key_f
         # Its key frames were taken within its own time.
         times = [float(t) for t in re.findall(r'data-t="([0-9.]+)"', card)] if name == "index.html" else []
         assert "<figure>" in card and ("Best form" in card or "Closest to correct form" in card)
+        # Its rules over its own time: plots of its rules only.
+        plotted = re.findall(r'<div class="plot-block"><p><strong>([^<]*)</strong>', card)
+        assert plotted and set(plotted) <= {r.name for r in get_exercise(ex).rules}
         lo, hi = e.spans[0][0], e.spans[-1][1]
         assert all(lo - 0.5 <= t <= hi + 0.5 for t in times), (ex, times, e.spans)
 

@@ -65,6 +65,7 @@ class ClipReport:
     plots: list[dict] = field(default_factory=list)  # name, description, svg
     timeline: str = ""
     exercise_timelines: list[str] = field(default_factory=list)  # a routine's: one per Summary.exercises
+    exercise_plots: list[list[dict]] = field(default_factory=list)  # a routine's: its plots, per exercise
     seconds: float = 0.0
     # This session against the client's earlier ones from the history, one row per exercise and side:
     # exercise, side, now (text), earlier [[date, text], ...] latest last, change (text).
@@ -205,6 +206,17 @@ def _stills(r: ClipReport, images: _Images, video_id: str | None, stills: list[d
     return parts
 
 
+def _plots(plots: list[dict]) -> list[str]:
+    if not plots:
+        return []
+    parts = ['<h3>Rules over time</h3><div class="plots">']
+    for plot in plots:
+        parts.append(f'<div class="plot-block"><p><strong>{esc(plot["name"])}</strong> <span class="muted">'
+                     f'{esc(plot["description"])}</span></p>{plot["svg"]}</div>')
+    parts.append("</div>")
+    return parts
+
+
 def _comparison(r: ClipReport, client: str | None) -> list[str]:
     if not r.comparison:
         return []
@@ -311,12 +323,8 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                          f'<td>{esc(fmt_value(low, unit))} to '
                          f'{esc(fmt_value(high, unit))}</td><td>{esc(outcome)}</td></tr>')
         parts.append("</tbody></table>")
-    elif r.plots:
-        parts.append('<h3>Rules over time</h3><div class="plots">')
-        for plot in r.plots:
-            parts.append(f'<div class="plot-block"><p><strong>{esc(plot["name"])}</strong> <span class="muted">'
-                         f'{esc(plot["description"])}</span></p>{plot["svg"]}</div>')
-        parts.append("</div>")
+    else:
+        parts += _plots(r.plots)
     if not one_file:
         parts.append('<p class="files">'
                      + (f'<a href="{href(r.folder, r.video)}">annotated video</a>' if r.video else "")
@@ -374,6 +382,8 @@ def _exercise_card(r: ClipReport, n: int, e: RoutineExercise, images: _Images, v
     parts += _faults(r, video_id, [x for x in r.faults if x.get("exercise") == e.exercise])
     parts += _stills(r, images, video_id, [x for x in r.stills if x.get("exercise") == e.exercise])
     parts.append(_notes(cid, "Coach's notes"))
+    if n <= len(r.exercise_plots):
+        parts += _plots(r.exercise_plots[n - 1])
     parts.append("</section>")
     return "".join(parts)
 
