@@ -171,6 +171,9 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
                               "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
 
     report.timeline = svg_timeline(summary.figures.segments, t0, t1, video_id, offset)
+    # A routine's exercise cards: each its own time, from the start of its first segment to the end of its last.
+    report.exercise_timelines = [svg_timeline(e.figures.segments, e.spans[0][0], e.spans[-1][1], video_id, offset)
+                                 for e in summary.exercises] if summary.is_routine else []
     units = {}
     descriptions = {}
     for ex in settings.exercises.values():
@@ -180,6 +183,24 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
     if exercise is not None:  # the clip's own exercise wins for shared rule names
         units.update({r.name: r.unit for r in exercise.rules})
         descriptions.update({r.name: r.description for r in exercise.rules})
-    for name, series in rule_series(frames, units).items():
-        report.plots.append({"name": name, "description": descriptions.get(name, ""), "unit": series.unit,
-                             "svg": svg_rule_plot(series, t0, t1, video_id, offset, descriptions.get(name, ""))})
+    if not summary.is_routine:
+        report.plots = _plots(frames, units, descriptions, t0, t1, video_id, offset)
+        return
+    # A routine: each exercise's rules over its own time, on its own card.
+    for e in summary.exercises:
+        own = settings.exercises.get(e.exercise)
+        if own is not None:
+            units = {**units, **{r.name: r.unit for r in own.rules}}
+            descriptions = {**descriptions, **{r.name: r.description for r in own.rules}}
+        inside = [fr for fr in frames
+                  if fr.exercise == e.exercise and any(a <= fr.timestamp_s <= b for a, b in e.spans)]
+        report.exercise_plots.append(_plots(inside, units, descriptions, e.spans[0][0], e.spans[-1][1],
+                                            video_id, offset))
+
+
+def _plots(frames, units: dict, descriptions: dict, t0: float, t1: float, video_id: str | None,
+           offset: float) -> list[dict]:
+    """Each rule judged in ``frames`` over time, from ``t0`` to ``t1``."""
+    return [{"name": name, "description": descriptions.get(name, ""), "unit": series.unit,
+             "svg": svg_rule_plot(series, t0, t1, video_id, offset, descriptions.get(name, ""))}
+            for name, series in rule_series(frames, units).items()]

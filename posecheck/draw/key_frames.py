@@ -21,12 +21,18 @@ from posecheck.judge.series import LeadIn
 
 STILL_MAX_SIDE = 640
 MAX_FAULT_SHOTS = 8
+ROUTINE_FAULT_SHOTS = 3  # per exercise of a routine: its card's page holds a row of them beside its best form
 BEST_NAME = "best.jpg"
 FRAME_NAME = "frame.jpg"  # the one still of a clip where nothing was judged
 
 
 def fault_name(n: int) -> str:
     return f"fault-{n}.jpg"
+
+
+def best_name(n: int) -> str:
+    """The best form of a routine's ``n``-th exercise (1-based, in the order first seen)."""
+    return f"best-{n}.jpg"
 
 
 class KeyFrames:
@@ -40,12 +46,18 @@ class KeyFrames:
     position (``LeadIn``) is no fault. A fault's still is the first frame whose
     shown cue is that fault's (the first frame of it, when none is), and its
     caption is the cue the frame shows.
+
+    In a routine (more than one exercise seen) each exercise keeps its own
+    faults (at most ``ROUTINE_FAULT_SHOTS``) and its own best moment, and every
+    still says which exercise it belongs to, for that exercise's card.
     """
 
     def __init__(self, max_faults: int = MAX_FAULT_SHOTS):
         self.max_faults = max_faults
         self.faults: dict[str, dict] = {}
-        self.best: dict | None = None
+        self.best: dict | None = None  # the best of all
+        self.bests: dict[str | None, dict] = {}  # the best per exercise, in the order first seen
+        self._best_scores: dict[str | None, float] = {}
         self.first: dict | None = None  # a still for the card when nothing was judged
         self._best_score = -math.inf
         self._last_result = None
@@ -67,7 +79,8 @@ class KeyFrames:
                 key = f"{result.exercise}:{failing.name}:{a.side}"
                 shot = {"t": t, "image": image, "rule": failing.name, "side": a.side,
                         "caption": result.cue or failing.cue, "exercise": result.exercise}
-                if key not in self.faults and len(self.faults) + len(self._pending) < self.max_faults + 1:
+                kept = sum(s["exercise"] == result.exercise for s in (*self.faults.values(), *self._pending.values()))
+                if key not in self.faults and kept < self.max_faults + 1:
                     if result.cue == failing.cue:
                         self.faults[key] = shot
                         self._pending.pop(key, None)
@@ -77,39 +90,54 @@ class KeyFrames:
             judged = [r for r in a.results if not r.gate] or list(a.results)
             score = min(max(-1.0, r.margin) for r in judged)  # a rule far outside counts as just outside
             score += 2.0 * (a.state is State.CORRECT) + 1.0 * (result.state is State.CORRECT)
+            shot = {"t": t, "image": image, "results": a.results, "exercise": result.exercise,
+                    "correct": a.state is State.CORRECT}
             if score > self._best_score + 1e-9:
                 self._best_score = score
-                self.best = {"t": t, "image": image, "results": a.results, "exercise": result.exercise,
-                             "correct": a.state is State.CORRECT}
+                self.best = shot
+            if score > self._best_scores.get(result.exercise, -math.inf) + 1e-9:
+                self._best_scores[result.exercise] = score
+                self.bests[result.exercise] = shot
 
     def write(self, folder: Path, exercises: dict[str, Exercise]) -> list[dict]:
-        """Saves the stills into ``folder``; for each its file, time, kind and caption, in card order."""
+        """Saves the stills into ``folder``; for each its file, time, kind, exercise and caption, in card order."""
         stills: list[dict] = []
         shots = {**self._pending, **self.faults}
-        chosen = sorted(shots.values(), key=lambda s: s["t"])[:self.max_faults]
+        routine = len(self.bests) > 1
+        if routine:
+            chosen = sorted((shot for ex in dict.fromkeys(s["exercise"] for s in shots.values())
+                             for shot in sorted((s for s in shots.values() if s["exercise"] == ex),
+                                                key=lambda s: s["t"])[:ROUTINE_FAULT_SHOTS]),
+                            key=lambda s: s["t"])
+        else:
+            chosen = sorted(shots.values(), key=lambda s: s["t"])[:self.max_faults]
         for n, shot in enumerate(chosen, start=1):
             name = fault_name(n)
             write_jpeg(folder / name, shot["image"])
             stills.append({"file": name, "t": shot["t"], "kind": "fault", "rule": shot["rule"],
-                           "side": shot["side"], "caption": shot["caption"] or shot["rule"]})
-        if self.best is not None:
-            write_jpeg(folder / BEST_NAME, self.best["image"])
-            exercise = exercises.get(self.best["exercise"]) if self.best["exercise"] else None
+                           "side": shot["side"], "exercise": shot["exercise"],
+                           "caption": shot["caption"] or shot["rule"]})
+        bests = ([(best_name(n), shot) for n, shot in enumerate(self.bests.values(), start=1)] if routine
+                 else [(BEST_NAME, self.best)] if self.best is not None else [])
+        for name, best in bests:
+            write_jpeg(folder / name, best["image"])
+            exercise = exercises.get(best["exercise"]) if best["exercise"] else None
             units = {r.name: r.unit for r in exercise.rules} if exercise else {}
-            values = ", ".join(f"{r.name} {fmt_value(r.value, units.get(r.name, 'deg'))}"
-                               for r in self.best["results"])
-            lead = "Best form" if self.best["correct"] else "Closest to correct form"
-            stills.append({"file": BEST_NAME, "t": self.best["t"], "kind": "best", "caption": f"{lead}: {values}"})
+            values = ", ".join(f"{r.name} {fmt_value(r.value, units.get(r.name, 'deg'))}" for r in best["results"])
+            lead = "Best form" if best["correct"] else "Closest to correct form"
+            stills.append({"file": name, "t": best["t"], "kind": "best", "exercise": best["exercise"],
+                           "caption": f"{lead}: {values}"})
         if not stills and self.first is not None:
             write_jpeg(folder / FRAME_NAME, self.first["image"])
-            stills.append({"file": FRAME_NAME, "t": self.first["t"], "kind": "frame",
+            stills.append({"file": FRAME_NAME, "t": self.first["t"], "kind": "frame", "exercise": None,
                            "caption": self.first["cue"] or "not judged"})
         return stills
 
 
 def remove_stale_stills(folder: Path) -> None:
     """The stills of an earlier report into the same folder (a new one may have fewer)."""
-    for stale in [*folder.glob(fault_name("*")), folder / BEST_NAME, folder / FRAME_NAME]:
+    for stale in [*folder.glob(fault_name("*")), *folder.glob(best_name("*")), folder / BEST_NAME,
+                  folder / FRAME_NAME]:
         stale.unlink(missing_ok=True)
 
 

@@ -6,9 +6,9 @@ the index table by a column (``data-sort`` on each cell), and keeps what the
 coach types in the notes areas in this browser (``localStorage``, per file).
 
 The print stylesheet (``@media print``) lays out an A4 page per clip: the
-index and the session's notes first, then each clip on its own page with its
-key frames instead of the video (a video prints as a black box), the plots
-four to a row (their rule's name only), and no word broken across lines (a long name may wrap only
+index and the session's notes first, then each clip on its own page (a routine: the whole,
+then each of its exercises on a page of its own) with its key frames instead of the video (a
+video prints as a black box), the plots four to a row (their rule's name only), and no word broken across lines (a long name may wrap only
 between words; ``overflow-wrap:anywhere`` split clip names letter by letter).
 """
 
@@ -69,6 +69,7 @@ table.compare td,table.compare th{white-space:nowrap}
  td.name,td,th,h2{overflow-wrap:normal;word-break:normal;hyphens:none}
  .error,.muted{overflow-wrap:break-word;word-break:normal;hyphens:none}
  .stills{gap:6px}.stills figure{width:calc(16.66% - 5px)}.stills figcaption{font-size:7.5pt;line-height:1.2}
+ .exercise .stills figure{width:calc(25% - 5px)}
  .plots{display:grid;grid-template-columns:1fr 1fr 1fr 1fr;gap:0 10px}
  .plot-block p{font-size:8pt;line-height:1.15;margin:3px 0 0}.plot-block .muted{display:none}svg .tick{font-size:24px}
  ul.faults{margin:2px 0}ul.faults li{margin:1px 0}

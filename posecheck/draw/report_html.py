@@ -26,11 +26,12 @@ from posecheck.draw.report_text import (
     fmt_time,
     fmt_value,
     GOAL_COLORS,
+    figures_short,
     goal_text,
     href,
     reached_short,
 )
-from posecheck.judge.summary import GOAL_VERDICT_LABELS, Summary
+from posecheck.judge.summary import GOAL_VERDICT_LABELS, RoutineExercise, Summary
 
 # A clip's files in its folder of the report, linked from its card.
 VIDEO_NAME = "video.mp4"
@@ -63,6 +64,8 @@ class ClipReport:
     faults: list[dict] = field(default_factory=list)
     plots: list[dict] = field(default_factory=list)  # name, description, svg
     timeline: str = ""
+    exercise_timelines: list[str] = field(default_factory=list)  # a routine's: one per Summary.exercises
+    exercise_plots: list[list[dict]] = field(default_factory=list)  # a routine's: its plots, per exercise
     seconds: float = 0.0
     # This session against the client's earlier ones from the history, one row per exercise and side:
     # exercise, side, now (text), earlier [[date, text], ...] latest last, change (text).
@@ -78,6 +81,13 @@ def _badge(s: Summary) -> tuple[str, str]:
                 f'{esc(STATE_LABELS.get(state, state))}</span>', state)
     return (f'<span class="badge goal-{verdict}" style="background:{GOAL_COLORS[verdict]}">'
             f'{esc(GOAL_VERDICT_LABELS[verdict])}</span>', verdict)
+
+
+def _goal_badge(verdict: str | None) -> str:
+    if verdict is None:
+        return '<span class="badge" style="background:#9aa0a6">no goal</span>'
+    return (f'<span class="badge goal-{verdict}" style="background:{GOAL_COLORS[verdict]}">'
+            f'{esc(GOAL_VERDICT_LABELS[verdict])}</span>')
 
 
 def _legend() -> str:
@@ -142,14 +152,16 @@ class _Images:
         return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _faults(r: ClipReport, video_id: str | None) -> list[str]:
-    """The faults, by side: each with its cue, rule, time in all and the moments it starts (links to the video)."""
-    if not r.faults:
+def _faults(r: ClipReport, video_id: str | None, faults: list[dict] | None = None) -> list[str]:
+    """The faults (``faults``: these of the clip's), by side: each with its cue, rule, time in all and the
+    moments it starts (links to the video)."""
+    faults = r.faults if faults is None else faults
+    if not faults:
         return ['<p class="muted">No faults (getting into position at the start of each side is not one).</p>']
     parts = []
     order = list(SIDE_WORDS)
-    exercises = list(dict.fromkeys(f.get("exercise") for f in r.faults))  # a routine's, in order of appearance
-    groups = sorted({(f.get("exercise"), f.get("side")) for f in r.faults},
+    exercises = list(dict.fromkeys(f.get("exercise") for f in faults))  # a routine's, in order of appearance
+    groups = sorted({(f.get("exercise"), f.get("side")) for f in faults},
                     key=lambda g: (exercises.index(g[0]),
                                    order.index(g[1]) if g[1] in order else len(order), g[1] or ""))
     for exercise, side in groups:
@@ -159,7 +171,7 @@ def _faults(r: ClipReport, video_id: str | None) -> list[str]:
         if words:
             parts.append(f'<h4>{esc(", ".join(words))}</h4>')
         parts.append('<ul class="faults">')
-        for f in (f for f in r.faults if (f.get("exercise"), f.get("side")) == (exercise, side)):
+        for f in (f for f in faults if (f.get("exercise"), f.get("side")) == (exercise, side)):
             links = []
             for a, _ in f["spells"]:
                 t = max(0.0, a - r.video_start_s)
@@ -173,6 +185,35 @@ def _faults(r: ClipReport, video_id: str | None) -> list[str]:
                          f'<span class="muted">({esc(f["rule"])}, {float(f["seconds"]):.1f} s in all)</span><br>'
                          f'at {", ".join(links)}{more}</li>')
         parts.append("</ul>")
+    return parts
+
+
+def _stills(r: ClipReport, images: _Images, video_id: str | None, stills: list[dict]) -> list[str]:
+    """The key frames: each a still with its time, side and the cue it shows (a click seeks the video)."""
+    if not stills:
+        return []
+    parts = ['<h3>Key frames</h3><div class="stills">']
+    for still in stills:
+        t = max(0.0, still["t"] - r.video_start_s)
+        seek = f' class="seek" data-video="{video_id}" data-t="{t:.3f}"' if video_id else ""
+        label = {"fault": "Fault", "best": "Best form"}.get(still["kind"], "Frame")
+        side = SIDE_WORDS.get(still.get("side"), "")
+        caption = f'{fmt_time(still["t"])} &middot; ' + (f"{esc(side)}: " if side else "") + esc(still["caption"])
+        parts.append(f'<figure><img{seek} src="{images.src(r.folder, still["file"])}" '
+                     f'alt="{esc(label)} at {fmt_time(still["t"])}">'
+                     f'<figcaption>{caption}</figcaption></figure>')
+    parts.append("</div>")
+    return parts
+
+
+def _plots(plots: list[dict]) -> list[str]:
+    if not plots:
+        return []
+    parts = ['<h3>Rules over time</h3><div class="plots">']
+    for plot in plots:
+        parts.append(f'<div class="plot-block"><p><strong>{esc(plot["name"])}</strong> <span class="muted">'
+                     f'{esc(plot["description"])}</span></p>{plot["svg"]}</div>')
+    parts.append("</div>")
     return parts
 
 
@@ -209,7 +250,10 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                 f'<p class="error">{esc(r.error)}</p>'
                 f'<p class="muted">{esc(r.path)}</p></section>')
     s = r.summary
-    goal, reached = goal_text(s)
+    goal, reached = goal_text(s.figures)
+    if s.is_routine:
+        goal = f"each exercise's own, {len(s.exercises)} exercises (a card each below)"
+        reached = f"{s.goal_fraction * 100:.0f}% of the goals on average"
     share = s.correct_share or 0.0
     one_file = images.folder is not None
     video_id = f"video-{r.index:02d}" if r.video and not one_file else None
@@ -242,7 +286,7 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                               f"{float(s.fps or 0):.2f} fps video" if s.sample_fps
                               else f" at {float(s.fps):.2f} fps" if s.fps else "") + "</dd>"]
     spans = s.exercise_segments
-    if len(spans) > 1:
+    if len(spans) > 1 and not s.is_routine:
         items = "; ".join(f"{fmt_time(p.start_s)}-{fmt_time(p.end_s)} {exercise_title(p.figures.exercise)}"
                           for p in spans)
         parts.append(f"<dt>exercises seen</dt><dd>{esc(items)}</dd>")
@@ -257,20 +301,13 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                      f'{esc(r.folder)}/{esc(r.video)} in the report folder, beside {esc(INDEX_NAME)}.</p>')
     if s.kind != "image":
         parts.append("<h3>Timeline</h3>" + r.timeline + _legend())
-    parts.append("<h3>Faults</h3>")
-    parts += _faults(r, video_id)
-    if r.stills:
-        parts.append('<h3>Key frames</h3><div class="stills">')
-        for still in r.stills:
-            t = max(0.0, still["t"] - r.video_start_s)
-            seek = f' class="seek" data-video="{video_id}" data-t="{t:.3f}"' if video_id else ""
-            label = {"fault": "Fault", "best": "Best form"}.get(still["kind"], "Frame")
-            side = SIDE_WORDS.get(still.get("side"), "")
-            caption = f'{fmt_time(still["t"])} &middot; ' + (f"{esc(side)}: " if side else "") + esc(still["caption"])
-            parts.append(f'<figure><img{seek} src="{images.src(r.folder, still["file"])}" '
-                         f'alt="{esc(label)} at {fmt_time(still["t"])}">'
-                         f'<figcaption>{caption}</figcaption></figure>')
-        parts.append("</div>")
+    if s.is_routine:
+        parts += _routine_table(r, s.exercises)
+    else:
+        parts.append("<h3>Faults</h3>")
+        parts += _faults(r, video_id)
+    if not s.is_routine:
+        parts += _stills(r, images, video_id, r.stills)
     parts += _comparison(r, client)
     parts.append(_notes(cid, "Coach's notes"))
     if s.kind == "image" and s.rules:
@@ -286,17 +323,67 @@ def _clip_card(r: ClipReport, images: _Images, client: str | None = None) -> str
                          f'<td>{esc(fmt_value(low, unit))} to '
                          f'{esc(fmt_value(high, unit))}</td><td>{esc(outcome)}</td></tr>')
         parts.append("</tbody></table>")
-    elif r.plots:
-        parts.append('<h3>Rules over time</h3><div class="plots">')
-        for plot in r.plots:
-            parts.append(f'<div class="plot-block"><p><strong>{esc(plot["name"])}</strong> <span class="muted">'
-                         f'{esc(plot["description"])}</span></p>{plot["svg"]}</div>')
-        parts.append("</div>")
+    else:
+        parts += _plots(r.plots)
     if not one_file:
         parts.append('<p class="files">'
                      + (f'<a href="{href(r.folder, r.video)}">annotated video</a>' if r.video else "")
                      + f'<a href="{href(r.folder, CSV_NAME)}">per-frame CSV</a>'
                      f'<a href="{href(r.folder, JSON_NAME)}">summary JSON</a></p>')
+    parts.append("</section>")
+    if s.is_routine:
+        parts += [_exercise_card(r, n, e, images, video_id, client) for n, e in enumerate(s.exercises, start=1)]
+    return "".join(parts)
+
+
+def _exercise_id(r: ClipReport, n: int) -> str:
+    return f"clip-{r.index:02d}-{n}"
+
+
+def _routine_table(r: ClipReport, exercises: tuple[RoutineExercise, ...]) -> list[str]:
+    """The routine's exercises at a glance, each a link to its own card."""
+    parts = ['<h3>Exercises</h3><table class="routine"><thead><tr><th>#</th><th>exercise</th><th>time</th>'
+             '<th>reached</th><th>goal</th></tr></thead><tbody>']
+    for n, e in enumerate(exercises, start=1):
+        spans = ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in e.spans)
+        parts.append(f'<tr><td class="num">{n}</td><td><a href="#{_exercise_id(r, n)}">'
+                     f'{esc(exercise_title(e.exercise))}</a></td><td>{esc(spans)}</td>'
+                     f'<td class="num">{esc(figures_short(e.figures))}</td>'
+                     f'<td>{_goal_badge(e.figures.goal_verdict)}</td></tr>')
+    parts.append("</tbody></table>")
+    return parts
+
+
+def _exercise_card(r: ClipReport, n: int, e: RoutineExercise, images: _Images, video_id: str | None,
+                   client: str | None) -> str:
+    """One exercise of a routine on its own card (and printed page): its goal, holds per side, reps,
+    faults by side and key frames."""
+    cid = _exercise_id(r, n)
+    f = e.figures
+    goal, reached = goal_text(f)
+    share = f.correct_share
+    spans = ", ".join(f"{fmt_time(a)}-{fmt_time(b)}" for a, b in e.spans)
+    parts = [f'<section class="clip exercise" id="{cid}" data-exercise="{esc(e.exercise)}">',
+             f'<h2>{r.index:02d}.{n} &middot; {esc(exercise_title(e.exercise))} {_goal_badge(f.goal_verdict)}</h2>',
+             '<dl class="facts">',
+             f'<dt>routine</dt><dd>{esc(r.name)}, exercise {n} of {len(r.summary.exercises)}</dd>']
+    if client:
+        parts.append(f"<dt>client</dt><dd>{esc(client)}</dd>")
+    parts += [f"<dt>time</dt><dd>{esc(spans)} ({e.duration_s:.1f} s)</dd>",
+              f"<dt>goal</dt><dd>{esc(goal)}</dd>",
+              f'<dt>reached</dt><dd class="reached">{esc(reached)}'
+              + (f", {f.reps} reps" if f.reps is not None and not f.target_reps else "") + "</dd>"]
+    if share is not None:
+        parts.append(f"<dt>correct form</dt><dd>{share * 100:.0f}% of its time</dd>")
+    parts.append("</dl>")
+    if n <= len(r.exercise_timelines):
+        parts.append("<h3>Timeline</h3>" + r.exercise_timelines[n - 1] + _legend())
+    parts.append("<h3>Faults</h3>")
+    parts += _faults(r, video_id, [x for x in r.faults if x.get("exercise") == e.exercise])
+    parts += _stills(r, images, video_id, [x for x in r.stills if x.get("exercise") == e.exercise])
+    parts.append(_notes(cid, "Coach's notes"))
+    if n <= len(r.exercise_plots):
+        parts += _plots(r.exercise_plots[n - 1])
     parts.append("</section>")
     return "".join(parts)
 

@@ -11,7 +11,7 @@ import math
 from urllib.parse import quote
 
 from posecheck.judge.speech import SAFETY_NOTE  # noqa: F401  (re-exported for the report pages)
-from posecheck.judge.summary import Summary
+from posecheck.judge.summary import ExerciseFigures, Summary
 
 STATE_COLORS = {"correct": "#2e9e4f", "incorrect": "#d64545", "uncertain": "#e0a800",
                 "no_person": "#9aa0a6"}
@@ -47,7 +47,13 @@ def reached_short(summary: Summary) -> str:
     """What was reached against the goal, in a few characters, for the index table."""
     if summary.kind == "image":
         return "still"
-    figures = summary.figures
+    if summary.is_routine:
+        return f"{summary.goal_fraction * 100:.0f}% of goals"
+    return figures_short(summary.figures)
+
+
+def figures_short(figures: ExerciseFigures) -> str:
+    """What one exercise reached against its goal, in a few characters (per side for sided ones)."""
     if figures.target_reps:
         return f"{figures.reps or 0} / {figures.target_reps} reps"
     target = figures.target_s
@@ -59,9 +65,8 @@ def reached_short(summary: Summary) -> str:
     return f"{figures.hold_s:.1f} s"
 
 
-def goal_text(summary: Summary) -> tuple[str, str]:
-    """(the goal, what was reached) in words."""
-    figures = summary.figures
+def goal_text(figures: ExerciseFigures) -> tuple[str, str]:
+    """(the goal, what was reached) in words, of one exercise's figures."""
     if figures.target_reps:
         return (f"{figures.target_reps} reps", f"{figures.reps or 0} reps")
     target = figures.target_s
