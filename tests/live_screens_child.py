@@ -130,7 +130,7 @@ def main(out: Path) -> None:
         seen[name] = seen.get(name, 0) + 1
         if seen[name] < 2:
             return
-        for _ in range(20):
+        for _ in range(100):  # up to about 10 s: the first window is placed and painted late on a loaded machine
             shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
             if shot.shape == canvas.shape and np.abs(shot.astype(np.int16) - canvas).mean() < 4.0:
                 break
