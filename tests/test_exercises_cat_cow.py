@@ -20,9 +20,9 @@ from posecheck.judge.exercises import get_exercise
 from posecheck.judge.session import ExerciseSession
 
 W, H = 1000, 1000
-# World landmarks (what the back-curve measure reads) as a side view sees them: x and y as the
+# World landmarks (what the back-curve, hip and knee measures read) as a side view sees them: x and y as the
 # image's (y down, as MediaPipe's), the left side 0.1 m toward the camera, the right away.
-WORLD_STEMS = ("NOSE", "SHOULDER", "HIP")
+WORLD_STEMS = ("NOSE", "SHOULDER", "HIP", "KNEE", "ANKLE")
 
 
 def pose(joints, visibility=None, **kwargs):
