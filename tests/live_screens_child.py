@@ -162,6 +162,17 @@ def main(out: Path) -> None:
             cv2.imwrite(str(out / "summary.full_again.png"), shot)
             keys["q_at"] = time.monotonic()
             subprocess.run(["xdotool", "key", "q"], check=True, timeout=10)
+            threading.Thread(target=watch_window_close, daemon=True).start()
+
+    def watch_window_close() -> None:
+        """When the window is gone from the screen (the last words may still be spoken after it)."""
+        while time.monotonic() - keys["q_at"] < 30:
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^posecheck$"],
+                                   capture_output=True, timeout=10)
+            if found.returncode != 0 or not found.stdout.strip():
+                keys["window_gone_after_q_s"] = time.monotonic() - keys["q_at"]
+                return
+            time.sleep(0.05)
 
     camera = SampleCamera()
     options = LiveOptions(exercise="knee_to_chest", feed=camera, window=True, mute=False,

@@ -301,7 +301,8 @@ def test_real_full_screen_window_and_voice(tmp_path, xvfb_1080p):
     assert abs(go_spoken - go_shown) < 0.4, go_spoken - go_shown
     # The summary: x did not close it, f made the window smaller and full screen again, q closed it.
     keys = json.loads((out / "keys.json").read_text())
-    assert keys.get("open_after_x") and keys["closed_after_q_s"] is not None and keys["closed_after_q_s"] < 3.0
+    assert keys.get("open_after_x") and keys.get("window_gone_after_q_s") is not None
+    assert keys["window_gone_after_q_s"] < 3.0, keys  # q closes the window at once; the voice may finish after
     windowed = cv2.imread(str(out / "summary.windowed.png"))
     full_again = cv2.imread(str(out / "summary.full_again.png"))
     summary_canvas = cv2.imread(str(out / moments["summary"]["canvas"]))

@@ -343,6 +343,10 @@ def run_live(options: LiveOptions) -> LiveResult:
                     _write_summary(options.summary, summary)
         raise
     finally:
+        if window_open:  # closed first: stopping the camera and the last words may take seconds
+            with contextlib.suppress(Exception):
+                cv2.destroyWindow(WINDOW)
+                cv2.waitKey(1)
         if capture is not None:
             capture.close()
         else:
@@ -361,10 +365,6 @@ def run_live(options: LiveOptions) -> LiveResult:
             history.close()
         if refs is not None:
             refs.close()
-        if window_open:
-            with contextlib.suppress(Exception):
-                cv2.destroyWindow(WINDOW)
-                cv2.waitKey(1)
 
 
 def _percentiles(values: list[float]) -> dict:
