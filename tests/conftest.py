@@ -202,3 +202,37 @@ def turn_camera(pose: Pose, azimuth_deg: float, metres_per_px: float = METRES_PE
     xyz[:, 1] = new_px[:, 1] / pose.image_wh[1]
     return Pose(xyz=xyz, visibility=pose.visibility, presence=pose.presence, world=world,
                 timestamp_s=pose.timestamp_s, image_wh=pose.image_wh)
+
+
+@contextlib.contextmanager
+def virtual_screen(tools: tuple[str, ...] = ("Xvfb", "xwd"), size: str = "1920x1080x24"):
+    """A real X server (Xvfb) on a free display for a window test; yields its DISPLAY (":N").
+
+    Skips the test with the apt-get line to run when a tool is missing."""
+    import shutil
+    import subprocess
+    import time
+
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-apps xdotool): "
+                    "the real-window test needs a virtual X server")
+    n = next((n for n in range(91, 160) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+              and not Path(f"/tmp/.X{n}-lock").exists()), None)
+    if n is None:
+        pytest.skip("no free X display number")
+    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.skip(f"Xvfb :{n} did not start")
+            time.sleep(0.05)
+        yield f":{n}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()

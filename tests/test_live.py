@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO, sample
+from conftest import REPO, sample, virtual_screen
 from posecheck.judge.exercises import Exercise, Goal, Rule
 from posecheck.io.history import History
 from posecheck.apps.live import LiveOptions, run_live
@@ -633,35 +633,10 @@ def read_xwd(data: bytes) -> np.ndarray:
     return np.dstack([channel(blue), channel(green), channel(red)])
 
 
-def _free_display() -> int:
-    for n in range(91, 160):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture
 def xvfb():
-    missing = [tool for tool in ("Xvfb", "xwd") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-apps): "
-                    "the real-window test needs a virtual X server")
-    n = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"Xvfb :{n} did not start")
-            time.sleep(0.05)
-        yield f":{n}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with virtual_screen(("Xvfb", "xwd")) as display:
+        yield display
 
 
 def _raw_canvases(clip: Path, t0: float, t1: float) -> list[np.ndarray]:

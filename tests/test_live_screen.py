@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, virtual_screen
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 from posecheck.draw.live_canvas import (CANVAS_H, CANVAS_W, MIN_TEXT_PX, Drawn, render_canvas)
 from posecheck.judge.coach import CoachStep
@@ -210,34 +210,10 @@ printf 'end\\t%s\\t%s\\n' "$(date +%s.%N)" "$text" >> "$POSECHECK_SPEECH_LOG"
 """
 
 
-def _free_display() -> int:
-    for n in range(161, 240):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 @pytest.fixture
 def xvfb_1080p():
-    missing = [tool for tool in ("Xvfb", "xwd", "xdotool") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install xvfb x11-apps xdotool)")
-    n = _free_display()
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"Xvfb :{n} did not start")
-            time.sleep(0.05)
-        yield f":{n}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with virtual_screen(("Xvfb", "xwd", "xdotool")) as display:
+        yield display
 
 
 SHOTS = Path("/tmp/posecheck_live_screens")

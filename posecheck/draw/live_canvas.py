@@ -135,15 +135,8 @@ class _Pen:
         text = overlay.ascii_text(text)
         tw, th, base = self.size(text, size)
         bw, bh = tw + 2 * pad, th + base + 2 * pad
-        x, y = org
-        if anchor[1] == "r":
-            x -= bw
-        elif anchor[1] == "c":
-            x -= bw // 2
-        if anchor[0] == "b":
-            y -= bh
-        x, y = int(x), int(y)
-        box = (x, y, x + bw, y + bh)
+        box = overlay.anchored_box(org, anchor, bw, bh)
+        x, y = box[:2]
         if not self._from_cache(text, size, color, pad, fill, x, y, bw, bh, th):
             if fill is not None:
                 cv2.rectangle(self.canvas, box[:2], (box[2] - 1, box[3] - 1), fill, -1)

@@ -159,6 +159,20 @@ def shade_disc(image: np.ndarray, cx: int, cy: int, radius: int, alpha: float = 
     return image
 
 
+def anchored_box(org: tuple[float, float], anchor: str, width: int, height: int) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) of ``width`` x ``height`` whose corner ``anchor`` names is at ``org``:
+    "t"/"b" for top or bottom, then "l"/"c"/"r" for left, centre or right."""
+    x, y = org
+    if anchor[1] == "r":
+        x -= width
+    elif anchor[1] == "c":
+        x -= width // 2
+    if anchor[0] == "b":
+        y -= height
+    x, y = int(x), int(y)
+    return (x, y, x + width, y + height)
+
+
 def text_box(image: np.ndarray, text: str, org: tuple[int, int], scale: float, thickness: int,
              color=WHITE, pad: int = 8, alpha: float = 0.6, fill=None, anchor: str = "tl") -> tuple[int, int, int, int]:
     """Draws ``text`` on a box; returns the box (x0, y0, x1, y1).
@@ -170,14 +184,8 @@ def text_box(image: np.ndarray, text: str, org: tuple[int, int], scale: float, t
     text = ascii_text(text)
     (tw, th), base = text_size(text, scale, thickness)
     bw, bh = tw + 2 * pad, th + base + 2 * pad
-    x, y = org
-    if anchor[1] == "r":
-        x -= bw
-    elif anchor[1] == "c":
-        x -= bw // 2
-    if anchor[0] == "b":
-        y -= bh
-    box = (int(x), int(y), int(x + bw), int(y + bh))
+    box = anchored_box(org, anchor, bw, bh)
+    x, y = box[:2]
     if fill is None:
         shade(image, *box, alpha=alpha)
     else:
