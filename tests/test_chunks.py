@@ -47,32 +47,47 @@ def test_a_seek_gives_the_frames_and_times_of_a_decode_from_the_start():
 SHORT_SEGMENTS_S = 5.0  # so that a short sample has segments, as a long clip has
 
 
-def _same_analysis(path, exercise: str, segment_s: float = SHORT_SEGMENTS_S) -> None:
-    one = analyze_file(str(path), exercise, AnalyzeOptions(jobs=1, segment_s=segment_s))
-    two = analyze_file(str(path), exercise, AnalyzeOptions(jobs=2, segment_s=segment_s))
+def _segments(path, segment_s: float):
     source = VideoSource(path)
-    chunks = plan_chunks(source.info.frame_count, source.fps, segment_s=segment_s)
-    source.close()
-    assert len(chunks) >= 2
+    try:
+        return plan_chunks(source.info.frame_count, source.fps, segment_s=segment_s)
+    finally:
+        source.close()
+
+
+def _assert_same(one, two) -> None:
     assert [f.timestamp_s for f in two.frames] == [f.timestamp_s for f in one.frames]
     assert [f.state for f in two.frames] == [f.state for f in one.frames]
-    assert [repr(sorted(f.features.items())) for f in two.frames] == [repr(sorted(f.features.items())) for f in one.frames]
+    assert [repr(sorted(f.features.items())) for f in two.frames] == [
+        repr(sorted(f.features.items())) for f in one.frames]
     assert json.dumps(two.summary.to_json(), sort_keys=True) == json.dumps(one.summary.to_json(), sort_keys=True)
 
 
-def test_two_jobs_judge_a_sample_exactly_as_one():
-    _same_analysis(sample("bridge.mp4"), "bridge")
+def _same_analysis(path, exercise: str, segment_s: float = SHORT_SEGMENTS_S) -> None:
+    assert len(_segments(path, segment_s)) >= 2
+    _assert_same(analyze_file(str(path), exercise, AnalyzeOptions(jobs=1, segment_s=segment_s)),
+                 analyze_file(str(path), exercise, AnalyzeOptions(jobs=2, segment_s=segment_s)))
 
 
-def test_a_restarted_model_differs_from_one_pass_only_near_the_seams():
+@pytest.fixture(scope="module")
+def bridge_analyses():
+    """The bridge sample in one unbroken pass, and cut into short segments on one job and on two."""
+    path = str(sample("bridge.mp4"))
+    return {"unbroken": analyze_file(path, "bridge", AnalyzeOptions(jobs=1, segment_s=1000.0)),
+            "one job": analyze_file(path, "bridge", AnalyzeOptions(jobs=1, segment_s=SHORT_SEGMENTS_S)),
+            "two jobs": analyze_file(path, "bridge", AnalyzeOptions(jobs=2, segment_s=SHORT_SEGMENTS_S))}
+
+
+def test_two_jobs_judge_a_sample_exactly_as_one(bridge_analyses):
+    assert len(_segments(sample("bridge.mp4"), SHORT_SEGMENTS_S)) >= 2
+    _assert_same(bridge_analyses["one job"], bridge_analyses["two jobs"])
+
+
+def test_a_restarted_model_differs_from_one_pass_only_near_the_seams(bridge_analyses):
     """Why the segments are fixed: the poses after a restart are not those of an unbroken pass."""
-    path = sample("bridge.mp4")
-    unbroken = analyze_file(str(path), "bridge", AnalyzeOptions(jobs=1, segment_s=1000.0))
-    segmented = analyze_file(str(path), "bridge", AnalyzeOptions(jobs=1, segment_s=SHORT_SEGMENTS_S))
-    source = VideoSource(path)
-    chunks = plan_chunks(source.info.frame_count, source.fps, segment_s=SHORT_SEGMENTS_S)
-    source.close()
-    agreement = warmup_agreement(unbroken.frames, segmented.frames, chunks)
+    unbroken, segmented = bridge_analyses["unbroken"], bridge_analyses["one job"]
+    agreement = warmup_agreement(unbroken.frames, segmented.frames,
+                                 _segments(sample("bridge.mp4"), SHORT_SEGMENTS_S))
     assert agreement["frames"] == len(unbroken.frames)
     assert agreement["differ"] <= len(unbroken.frames) // 10, agreement
     assert abs(segmented.summary.figures.hold_s - unbroken.summary.figures.hold_s) <= 0.5

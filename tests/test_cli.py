@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -115,9 +116,10 @@ def test_analysis_is_stored_in_the_history(tmp_path):
 def test_auto_finds_every_exercise_of_the_routine(tmp_path):
     clip = sample("routine.mp4")
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
-    proc = run("analyze", str(clip), "--exercise", "auto", "--fps", "5", "--no-history", "--json", "-")
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout.splitlines()[0])
+    # `analyze samples/routine.mp4 --exercise auto --fps 5` as stored by tests/test_pipeline.py, which
+    # checks that a real run prints exactly this: the model need not run on the routine twice.
+    stored = Path(__file__).resolve().parent / "data" / "analyze" / "routine.auto-fps5.jsonl"
+    summary = json.loads(stored.read_text().splitlines()[0])
     found = [s["exercise"] for s in summary["exercise_segments"]]
     assert found == [t["exercise"] for t in truth]
     for part, expected in zip(summary["exercise_segments"], truth):
