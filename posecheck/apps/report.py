@@ -91,7 +91,6 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     one of ``jobs`` CPUs.
     """
     from posecheck.config import load_settings
-    from posecheck.run.progress import Progress
 
     if engine not in ("local", "ray"):
         raise PosecheckError(f"unknown engine {engine!r} (local or ray)")
@@ -101,12 +100,13 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
         import_ray()  # says how to install it before any work
     out = Path(out)
     paths = expand_inputs(inputs)
-    exercise = resolve_exercise(exercise, load_settings(config))
+    settings = load_settings(config)
+    exercise = resolve_exercise(exercise, settings)
     if out.exists() and not out.is_dir():
         raise PosecheckError(f"{out}: exists and is not a folder")
     resolved_out = out.resolve()
     for p in paths:
-        if p.resolve() == resolved_out / "index.html":
+        if p.resolve() == resolved_out / INDEX_NAME:
             raise PosecheckError(f"{p}: is the report's own index.html")
     out.mkdir(parents=True, exist_ok=True)
     if not os.access(out, os.W_OK):
@@ -115,7 +115,22 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
     # Fewer clips than processes: each clip's own chunks take the cores left over.
     plan = plan_jobs(paths, out, exercise, model=model, config=config, sample_fps=sample_fps,
                      clip_jobs=1 if engine == "ray" else max(1, cores // max(1, len(paths))))
-    n_jobs = max(1, min(cores, len(plan)))
+    if engine == "ray":
+        ordered = _ray_report(plan, address, jobs, progress)
+    else:
+        ordered = _local_report(plan, max(1, min(cores, len(plan))), progress)
+    client = " ".join(client.split()) if client else None
+    if record_history:
+        _record_and_compare(ordered, client, history, settings)
+    write_atomic(out / ONE_FILE_NAME, render_index(ordered, client=client, inline_from=out))
+    write_atomic(out / INDEX_NAME, render_index(ordered, client=client))
+    return ordered
+
+
+def _local_report(plan: list[ClipJob], n_jobs: int, progress: bool | None) -> list[ClipReport]:
+    """The clips over this machine's processes (one after another with one job); progress in frames."""
+    from posecheck.run.progress import Progress
+
     expected = {job.index: _frame_count(Path(job.path)) if kind_of(job.path) == "video" else 1 for job in plan}
     done = {job.index: 0 for job in plan}
     bar = Progress(sum(expected.values()) or len(plan), label="report", enabled=progress)
@@ -134,21 +149,6 @@ def build_report(inputs: list[str | os.PathLike], out: str | os.PathLike, exerci
         elif not any(expected.values()):
             bar.update(1)
 
-    if engine == "ray":
-        bar.close()  # Ray's progress is in clips done of all
-        ordered = _ray_report(plan, address, jobs, progress)
-    else:
-        ordered = _local_report(plan, n_jobs, bar, advance, finish)
-    client = " ".join(client.split()) if client else None
-    if record_history:
-        _record_and_compare(ordered, client, history, load_settings(config))
-    write_atomic(out / ONE_FILE_NAME, render_index(ordered, client=client, inline_from=out))
-    write_atomic(out / INDEX_NAME, render_index(ordered, client=client))
-    return ordered
-
-
-def _local_report(plan: list[ClipJob], n_jobs: int, bar, advance, finish) -> list[ClipReport]:
-    """The clips over this machine's processes (one after another with one job)."""
     reports: dict[int, ClipReport] = {}
     try:
         if n_jobs == 1:
