@@ -6,9 +6,9 @@ result. With ``sample_fps`` only a subsample of frames is judged, while times
 still come from the frames' own timestamps, so hold times stay in real seconds
 and the annotated video keeps the source rate.
 
-A video's poses come from ``VideoPoses`` (one pass) or, with ``jobs`` above 1
-and a video long enough, from ``ChunkedPoses`` (chunks on worker processes,
-joined in frame order before anything is judged). With one exercise they feed one
+A video's poses come from ``VideoPoses`` (one pass) or, for a video long enough
+to have segments, from ``ChunkedPoses`` (segments fixed by the video, on
+``jobs`` worker processes, joined in frame order before anything is judged). With one exercise they feed one
 session as they arrive (the judge on its own thread, the sink on another).
 With the exercise ``auto`` they are collected first, then the routine is split
 into exercise segments (``recognize``) and each segment is judged by its own
@@ -68,7 +68,8 @@ class AnalyzeOptions:
     # Reuse poses stored by ``posecache`` in this folder instead of running the
     # model again (re-runs after changing settings, the evaluation suite).
     pose_cache: str | None = None
-    # Worker processes for one long video (``posecheck.run.chunks``); 1: one pass in this process.
+    # Worker processes sharing one long video's segments (``posecheck.run.chunks``); the judgement
+    # does not depend on it.
     jobs: int = 1
     segment_s: float = SEGMENT_S  # a long video's segments, each from a fresh model (run/chunks.py)
 
