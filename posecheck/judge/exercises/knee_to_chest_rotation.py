@@ -38,6 +38,23 @@ Lying face up is told from sitting with the knees up (a seated twist looks much
 the same from the front) by the face: it points at the ceiling, so seen from the
 feet the nose rises above the ears. The synthetic actor's dropped knees read
 42-61 deg, its fault (knees back up in the middle) 0-13 deg.
+
+No view is listed (``views``): none passes the synthetic view matrix, and no
+view-independent measure was found that would. The actor's drop is 34 deg about
+the trunk axis in 3D (its knees' direction against the shoulders' plane, the
+pelvis rolled as much). MediaPipe's world landmarks do not see it from the side
+or 30 degrees off it: that 3D drop reads -24..+15 deg on the dropped knees and
+-38..+30 on the knees up in the middle (floor and table height), the pelvis
+against the shoulders (``world_shoulder_rotation``) -17..+15 and -12..+12. On
+the real side-view clip the 3D drop reads 6-15 deg dropped toward the camera,
+-9..-7 dropped away and -9..-6 between, so a drop away from the camera does not
+show at all; on the real fault photo (knees up, tilted a little) it reads 80.
+The front views (at the feet, floor or table height) find nobody in most frames.
+The two real correct photos (side and oblique, from above, knees dropped to the
+floor) are rejected by the front-view formulas: their shoulder line spreads to
+0.46-0.50 torso lengths (the chest turned, the camera above), past the side
+view's 0.3, so the face reads below the ears along the trunk axis (-1.0, -1.3)
+and the shoulders as lifted (under 0.5); in 3D their drop reads 58 and 64.
 """
 
 from __future__ import annotations
