@@ -1,7 +1,7 @@
 """Video files: H.264 in MP4 through PyAV, written atomically.
 
 ``VideoWriter(path, fps)`` takes BGR uint8 frames with their timestamps and
-encodes them with ``libx264`` (preset veryfast, lowest subpixel refinement,
+encodes them with ``libx264`` (preset veryfast, lowest subpixel refinement, one thread,
 yuv420p) into an MP4 with the ``moov`` atom at the front (``+faststart``), so
 browsers can seek before the whole file has arrived. Frame presentation times come from the timestamps, so a
 variable-frame-rate source keeps its timing; the nominal rate is the source's.

@@ -23,6 +23,11 @@ the hold tracker run once over the whole clip.
 the video once more, in order, and hands each frame with its pose, so a sink
 (the annotated video) draws and encodes the frames as the judged poses arrive.
 
+A worker with a spare core beside it (fewer workers than cores) takes the
+next segment as it starts one and loads that segment's model and runs its
+warm-up in a thread meanwhile (``_Warmed``), so the seams cost its model's
+stream nothing; the model sees the same frames either way.
+
 Workers are spawned (MediaPipe's threads do not survive fork) and send their
 poses in small batches over one queue; a worker that dies fails the analysis
 with one line.
