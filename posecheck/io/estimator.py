@@ -129,6 +129,14 @@ def _pose_from_landmarks(landmarks, world, timestamp_s: float, image_wh: tuple[i
                 timestamp_s=timestamp_s, image_wh=image_wh)
 
 
+def poses_of_result(result, frame: Frame) -> list[Pose]:
+    """Every person in a ``detect`` result for ``frame``, as Poses."""
+    h, w = frame.image.shape[:2]
+    worlds = result.pose_world_landmarks or []
+    return [_pose_from_landmarks(lms, worlds[i] if i < len(worlds) else None, frame.timestamp_s, (w, h))
+            for i, lms in enumerate(result.pose_landmarks or [])]
+
+
 def _bbox(pose: Pose) -> np.ndarray:
     px = pose.pixels
     return np.array([px[:, 0].min(), px[:, 1].min(), px[:, 0].max(), px[:, 1].max()])
@@ -247,18 +255,16 @@ class PoseEstimator:
 
     def estimate_all(self, frame: Frame, image=None) -> list[Pose]:
         """Every person the model finds in the frame (``image``: its ``model_input``, if made already)."""
-        result = self.detect(self.image_for(frame) if image is None else image, frame.timestamp_s)
-        h, w = frame.image.shape[:2]
-        worlds = result.pose_world_landmarks or []
-        return [
-            _pose_from_landmarks(lms, worlds[i] if i < len(worlds) else None, frame.timestamp_s,
-                                 (w, h))
-            for i, lms in enumerate(result.pose_landmarks or [])
-        ]
+        return poses_of_result(self.detect(self.image_for(frame) if image is None else image,
+                                           frame.timestamp_s), frame)
 
     def estimate(self, frame: Frame, image=None) -> Pose | None:
         """The tracked person in this frame, or None when nobody is found."""
-        return self._selector.choose(self.estimate_all(frame, image))
+        return self.choose(self.estimate_all(frame, image))
+
+    def choose(self, poses: list[Pose]) -> Pose | None:
+        """The tracked person among a frame's poses, in frame order (``estimate`` split in two)."""
+        return self._selector.choose(poses)
 
     def close(self) -> None:
         landmarker = getattr(self, "_landmarker", None)

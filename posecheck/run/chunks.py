@@ -23,6 +23,11 @@ the hold tracker run once over the whole clip.
 the video once more, in order, and hands each frame with its pose, so a sink
 (the annotated video) draws and encodes the frames as the judged poses arrive.
 
+A worker with a spare core beside it (fewer workers than cores) takes the
+next segment as it starts one and loads that segment's model and runs its
+warm-up in a thread meanwhile (``_Warmed``), so the seams cost its model's
+stream nothing; the model sees the same frames either way.
+
 Workers are spawned (MediaPipe's threads do not survive fork) and send their
 poses in small batches over one queue; a worker that dies fails the analysis
 with one line.
@@ -30,6 +35,7 @@ with one line.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue as queue_mod
@@ -42,7 +48,7 @@ from posecheck.io.sources import VideoSource, no_video_frames
 from posecheck.judge.summary import VideoFacts
 from posecheck.run.poses import PoseSample
 from posecheck.run.progress import Progress
-from posecheck.run.stages import prefetch
+from posecheck.run.stages import BackgroundSink, prefetch
 
 # Poses dropped before each segment but the first, while the fresh model's tracking settles.
 WARMUP_S = 2.0
@@ -94,48 +100,118 @@ def chunked_jobs(path: str, jobs: int | None, sample_fps: float | None, pose_cac
     return 0 if segments < 2 else max(1, min(jobs or 1, segments))
 
 
-def _poses_of_chunk(path: str, model: str | None, chunk: Chunk, out) -> None:
-    """Runs in a worker: the chunk's poses, in batches of (frame index, time, pose) on ``out``."""
-    from posecheck.io.estimator import PoseEstimator
-
-    source = VideoSource(path)
+def _cores() -> int:
     try:
-        batch: list[tuple[int, float, Pose | None]] = []
-        if source.seek(chunk.warm):
-            with PoseEstimator(model, video=True) as estimator:
-                convert = estimator.model_input()
-                decoded = ((f, convert(f)) for f in source
-                           if chunk.stop is None or f.index < chunk.stop)
-                for frame, image in prefetch(decoded):
-                    pose = estimator.estimate(frame, image)
-                    if frame.index < chunk.start:
-                        continue  # the warm-up: tracking settles, the pose is dropped
-                    batch.append((frame.index, frame.timestamp_s, pose))
-                    if len(batch) >= BATCH:
-                        out.put(("poses", chunk.index, batch))
-                        batch = []
-        if batch:
-            out.put(("poses", chunk.index, batch))
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class _Warmed:
+    """A chunk's fresh model after its warm-up, and the video's frames from the chunk's start on.
+
+    Made in a thread while the worker's model is still busy with the chunk before
+    (``lookahead``), so that on a spare core the next model's load and warm-up
+    (60 frames of every 1350, 1-2 s of a core for the load) cost the model's
+    stream nothing. The model sees the same frames in the same order either way,
+    so its poses are the same.
+    """
+
+    def __init__(self, path: str, model: str | None, chunk: Chunk):
+        from posecheck.io.estimator import PoseEstimator
+
+        self.chunk = chunk
+        self.source = VideoSource(path)
+        self.estimator = None
+        self.frames: Iterator = iter(())
+        try:
+            if not self.source.seek(chunk.warm):
+                return
+            self.estimator = PoseEstimator(model, video=True)
+            convert = self.estimator.model_input()
+            frames = iter(self.source)
+            for frame in frames:
+                if frame.index >= chunk.start:
+                    self.frames = itertools.chain([frame], frames)
+                    break
+                self.estimator.estimate(frame, convert(frame))  # the warm-up: tracking settles, the pose is dropped
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.estimator is not None:
+            self.estimator.close()
+            self.estimator = None
+        self.source.close()
+
+
+def _poses_of_chunk(warmed: _Warmed, out) -> None:
+    """Runs in a worker: the chunk's poses, in batches of (frame index, time, pose) on ``out``.
+
+    The model's thread only runs the model: decoding and the colour conversion
+    are a thread ahead (``prefetch``), and turning its result into a ``Pose``
+    (0.2 ms a frame) and batching are a thread behind (``BackgroundSink``).
+    """
+    from posecheck.io.estimator import poses_of_result
+
+    chunk, estimator = warmed.chunk, warmed.estimator
+    if estimator is None:
+        return
+    batch: list[tuple[int, float, Pose | None]] = []
+
+    def collect(frame, result) -> None:
+        batch.append((frame.index, frame.timestamp_s, estimator.choose(poses_of_result(result, frame))))
+        if len(batch) >= BATCH:
+            out.put(("poses", chunk.index, batch[:]))
+            batch.clear()
+
+    convert = estimator.model_input()
+    decoded = ((f, convert(f)) for f in warmed.frames if chunk.stop is None or f.index < chunk.stop)
+    behind = BackgroundSink(collect)
+    try:
+        for frame, image in prefetch(decoded):
+            behind(frame, estimator.detect(image, frame.timestamp_s))
+        behind.close()
+        behind = None
     finally:
-        source.close()
+        if behind is not None:
+            behind.abort()
+    if batch:
+        out.put(("poses", chunk.index, batch))
 
 
-def _worker(path: str, model: str | None, chunks, out) -> None:
-    """A worker process: takes chunks until it gets None; each ends with a "done" or "error" message."""
+def _worker(path: str, model: str | None, chunks, out, lookahead: bool = False) -> None:
+    """A worker process: takes chunks until it gets None; each ends with a "done" or "error" message.
+
+    With ``lookahead`` (fewer workers than cores) it takes the next chunk as it
+    starts one and warms that chunk's model up in a thread meanwhile (``_Warmed``).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from posecheck.io.estimator import limit_threads
 
     limit_threads(1)
-    while True:
-        chunk = chunks.get()
-        if chunk is None:
-            return
+    pool = ThreadPoolExecutor(1, thread_name_prefix="posecheck-warm-up") if lookahead else None
+    chunk = chunks.get()
+    ahead = pool.submit(_Warmed, path, model, chunk) if pool is not None and chunk is not None else None
+    while chunk is not None:
+        warmed = None
         try:
-            _poses_of_chunk(path, model, chunk, out)
+            warmed = ahead.result() if ahead is not None else _Warmed(path, model, chunk)
+            if pool is not None:
+                following = chunks.get()
+                ahead = pool.submit(_Warmed, path, model, following) if following is not None else None
+            _poses_of_chunk(warmed, out)
         except Exception as exc:
             text = str(exc) if isinstance(exc, PosecheckError) else f"{type(exc).__name__}: {exc}"
             out.put(("error", chunk.index, " ".join(text.split())))
             return
+        finally:
+            if warmed is not None:
+                warmed.close()
         out.put(("done", chunk.index, None))
+        chunk = following if pool is not None else chunks.get()
 
 
 class ChunkedPoses:
@@ -165,8 +241,10 @@ class ChunkedPoses:
             chunks.put(chunk)
         for _ in range(self.jobs):
             chunks.put(None)
+        # A spare core warms the next chunk's model up while this one runs (``_worker``).
+        lookahead = self.jobs < _cores()
         for _ in range(self.jobs):
-            proc = ctx.Process(target=_worker, args=(self.path, self._model, chunks, out), daemon=True)
+            proc = ctx.Process(target=_worker, args=(self.path, self._model, chunks, out, lookahead), daemon=True)
             proc.start()
             self._procs.append(proc)
         return out
