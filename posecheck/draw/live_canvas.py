@@ -395,7 +395,7 @@ def _badge_words(step: CoachStep) -> tuple[str, tuple] | None:
     state = r.state
     if state is State.NO_PERSON and (r.pose is not None or not step.person_lost):
         state = State.INCORRECT  # someone is in view (or was a moment ago): settling in, not gone
-    label = overlay.STATE_BANNERS.get(state, str(state).upper())
+    label = overlay.banner_label(state, r.in_position and r.pose is not None)
     goal = getattr(step.exercise, "goal", None)
     if state is State.CORRECT and goal is not None and goal.kind == "reps":
         label = "GOOD FORM"

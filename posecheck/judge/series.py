@@ -46,6 +46,10 @@ class LeadIn:
             return False
         return True
 
+    def over(self, fr: FrameResult) -> bool:
+        """Whether getting into position is over on ``fr``'s exercise and side (``fr`` fed already)."""
+        return (fr.exercise, fr.assessment.side) in self._done
+
 
 @dataclass(frozen=True)
 class SideFault:
@@ -106,6 +110,10 @@ class FaultSpells:
         key = (fr.exercise, failing.name, fr.assessment.side)
         self._cues.setdefault(key, failing.cue)
         self._pending = (key, fr.timestamp_s)
+
+    def in_position(self, fr: FrameResult) -> bool:
+        """Whether the person has been in position on ``fr``'s exercise and side (``fr`` added already)."""
+        return self._lead_in.over(fr)
 
     def faults(self) -> list[SideFault]:
         """The faults so far, longest first (the last frame fed ends where it starts)."""

@@ -105,6 +105,8 @@ class ExerciseSession:
             reps=self.reps.reps if self.reps is not None else None,
             exercise=self.exercise.id)
         self.faults.add(result)
+        if self.faults.in_position(result):
+            result = replace(result, in_position=True)
         return result
 
     def _moving(self, t: float, assessment: Assessment, value: float, out_of_position: bool) -> Assessment:
