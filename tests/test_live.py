@@ -243,7 +243,7 @@ def test_next_on_a_single_exercise_skips_it_and_the_session_is_not_complete():
     s.run(2.0 + 2.0 + 3.0 + DT)
     s.run(0.3, state=State.CORRECT)
     s.press("next")
-    assert m.finished and m.ended == "interrupted" and m.completed == set()
+    assert m.finished and m.ended == "skipped" and m.completed == set()
     assert [e.reason for e in s.events if isinstance(e, End)] == ["skipped"]
     assert s.said()[-1] == "Plain skipped. Session saved."
 

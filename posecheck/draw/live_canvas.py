@@ -331,7 +331,8 @@ def _draw_summary(pen: _Pen, summary: dict | None) -> None:
     canvas = pen.canvas
     summary = summary or {}
     canvas[:] = (30, 30, 30)
-    ended = {"complete": "", "interrupted": " (stopped)", "camera_lost": " (camera lost)"}.get(
+    ended = {"complete": "", "interrupted": " (stopped)", "camera_lost": " (camera lost)",
+             "skipped": " (skipped)"}.get(
         summary.get("ended") or "complete", "")
     pen.text(f"Session summary{ended}", (CANVAS_W // 2, 30), LARGE, role="title", anchor="tc")
     rows: list[SummaryRow] = summary_rows(summary)
