@@ -123,6 +123,42 @@ def test_a_version_1_file_gains_the_client_column_and_keeps_its_sessions(tmp_pat
         assert [s.input for s in h.sessions(before="2026-05-02T00:00:00Z")] == ["old.mp4"]
 
 
+def test_a_version_2_file_learns_the_skipped_ending_and_keeps_its_sessions_and_results(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path)
+    MIGRATIONS[1](conn)
+    MIGRATIONS[2](conn)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO sessions (id, started_at, source, input, kind, duration_s, mode, ended, app_version, "
+                 "client) VALUES (7, '2026-05-01T10:00:00Z', 'live', 'cam0', 'camera', 30, 'exercise', "
+                 "'interrupted', '0', 'Ann')")
+    conn.execute("INSERT INTO results (session_id, exercise, hold_s, target_s) VALUES (7, 'bridge', 12, 30)")
+    with pytest.raises(sqlite3.IntegrityError):  # what version 2 refused
+        conn.execute("UPDATE sessions SET ended = 'skipped' WHERE id = 7")
+    conn.commit()
+    conn.close()
+    with History(path) as h:
+        assert h.schema_version == SCHEMA_VERSION
+        (old,) = h.sessions()
+        assert (old.id, old.ended, old.client, [r.hold_s for r in old.results]) == (7, "interrupted", "Ann", [12.0])
+        new = h.record_session("live", "cam0", "camera", 5.0, [_bridge()], ended="skipped", client="Ann")
+        assert [s.ended for s in h.sessions(client="Ann")] == ["skipped", "interrupted"]
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        assert set(tables) == {"sessions", "results"}  # the old table is gone
+        assert 'REFERENCES "sessions"(id)' in tables["results"]  # the results still belong to the sessions
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"sessions_by_start", "sessions_by_client", "results_by_session"} <= indexes
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("UPDATE sessions SET ended = 'gone' WHERE id = 7")
+        conn.execute("DELETE FROM sessions WHERE id = ?", (new,))  # a session's results go with it
+        assert conn.execute("SELECT session_id FROM results").fetchall() == [(7,)]
+    finally:
+        conn.close()
+
+
 def test_migration_table_is_contiguous():
     assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

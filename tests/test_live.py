@@ -243,7 +243,7 @@ def test_next_on_a_single_exercise_skips_it_and_the_session_is_not_complete():
     s.run(2.0 + 2.0 + 3.0 + DT)
     s.run(0.3, state=State.CORRECT)
     s.press("next")
-    assert m.finished and m.ended == "interrupted" and m.completed == set()
+    assert m.finished and m.ended == "skipped" and m.completed == set()
     assert [e.reason for e in s.events if isinstance(e, End)] == ["skipped"]
     assert s.said()[-1] == "Plain skipped. Session saved."
 
@@ -726,3 +726,16 @@ def test_real_window_shows_the_overlay_mid_hold(tmp_path, xvfb):
     assert summary["ended"] == "interrupted" and summary["exercises"][0]["hold_s"] > 0.5
     [row] = _history_rows(db)
     assert row.ended == "interrupted"
+
+
+def test_an_attempts_top_fault_is_the_sessions_longest_fault_per_side_or_over_both():
+    from posecheck.judge.coach import top_fault
+    from posecheck.judge.summary import Fault
+
+    faults = (Fault("arm", "Raise your arm", 2.0, 5.0, "left", ((5.0, 7.0),)),
+              Fault("bend", "Lean more", 1.5, 3.0, "right", ((3.0, 4.5),)),
+              Fault("arm", "Raise your arm", 1.0, 9.0, "right", ((9.0, 10.0),)))
+    assert top_fault(faults, "left") == {"rule": "arm", "cue": "Raise your arm", "seconds": 2.0}
+    assert top_fault(faults, "right")["rule"] == "bend"
+    assert top_fault(faults, any_side=True) == {"rule": "arm", "cue": "Raise your arm", "seconds": 3.0}
+    assert top_fault((), any_side=True) is None

@@ -76,10 +76,11 @@ def _pose() -> Pose:
                 image_wh=(1280, 720))
 
 
-def _result(state: State, cue: str = "", side: str | None = "left", hold: float = 3.0) -> FrameResult:
+def _result(state: State, cue: str = "", side: str | None = "left", hold: float = 3.0,
+            in_position: bool = False) -> FrameResult:
     return FrameResult(index=0, timestamp_s=1.0, pose=_pose(), features={},
                        assessment=Assessment(state, cue=cue, side=side), state=state, cue=cue, side=side,
-                       hold_s=hold, side_hold_s={"left": hold, "right": 0.0}, reps=0)
+                       hold_s=hold, side_hold_s={"left": hold, "right": 0.0}, reps=0, in_position=in_position)
 
 
 def _views():
@@ -106,6 +107,7 @@ def _views():
     m.update(t)
     assert m.phase is Phase.ACTIVE
     at("fault", _result(State.INCORRECT, LONG_CUE), LONG_CUE)
+    at("fault in the middle of the hold", _result(State.INCORRECT, LONG_CUE, in_position=True), LONG_CUE)
     at("fault, the judge sees the other side", _result(State.INCORRECT, "Lift higher", side="right"), "Lift higher")
     at("hold", _result(State.CORRECT))
     at("no person in view", _result(State.NO_PERSON, "Move into the camera's view"), "Move into the camera's view")
@@ -143,8 +145,11 @@ def test_every_screen_is_readable_and_nothing_overlaps(shape):
         if name == "switch":  # one message: no cue, no hold count, no side label of the side left
             assert not any(d.role in ("cue", "ring", "sides", "side") for d in drawn), texts
             assert "Switch to your RIGHT side" in texts
-        if name == "fault":
+        if name == "fault":  # not yet in position: getting into it
             assert any(d.role == "cue" for d in drawn) and "LEFT SIDE" in texts
+            assert "GET INTO POSITION" in texts
+        if name == "fault in the middle of the hold":  # once in position, a fault is form to adjust
+            assert "ADJUST FORM" in texts and "GET INTO POSITION" not in texts
         if name == "fault, the judge sees the other side":  # the label and the highlighted count agree
             current = next(d for d in drawn if d.role == "sides" and canvas[d.box[1] + 2, d.box[0] - 4].max() > 60)
             assert "LEFT SIDE" in texts and current.text.startswith("left")

@@ -236,3 +236,11 @@ def test_fast_enough():
             draw_overlay(work, result, BRIDGE, fps=30.0)
         ms = (time.perf_counter() - start) / n * 1000
         assert ms < limit_ms, f"{w}x{h}: {ms:.1f} ms per frame"
+
+
+def test_a_fault_reads_get_into_position_until_the_person_was_in_position_then_adjust_form():
+    from posecheck.draw.overlay import ADJUST_FORM, banner_label
+
+    assert banner_label(State.INCORRECT, in_position=False) == "GET INTO POSITION"
+    assert banner_label(State.INCORRECT, in_position=True) == ADJUST_FORM == "ADJUST FORM"
+    assert banner_label(State.CORRECT, in_position=True) == "HOLD"

@@ -459,3 +459,24 @@ def test_faults_are_listed_per_side_and_per_exercise_of_a_routine():
     card = page[page.index('id="clip-02"'):]
     assert card.index("<h4>bridge</h4>") < card.index("fix hips_up") < card.index("<h4>cobra</h4>")
     assert "goal not met" in page and "correct</span>" not in page.split("</table>")[0]
+
+
+def test_in_position_from_the_first_correct_frame_on_or_after_the_lead_in():
+    from posecheck.judge.series import LEAD_IN_MAX_S, FaultSpells
+
+    spells = FaultSpells()
+    seen = []
+    for i in range(80):
+        t = i * 0.1
+        correct = 1.0 <= t < 1.5
+        fr = result(t, State.CORRECT if correct else State.INCORRECT, [rr("hip", 5.0 if correct else 20.0)])
+        spells.add(fr)
+        seen.append(spells.in_position(fr))
+    assert seen.index(True) == 10 and all(seen[10:])  # from the first correct frame, and it stays
+    never = FaultSpells()
+    flags = []
+    for i in range(80):
+        fr = result(i * 0.1, State.INCORRECT, [rr("hip", 20.0)])
+        never.add(fr)
+        flags.append(never.in_position(fr))
+    assert flags.index(True) == round(LEAD_IN_MAX_S / 0.1)  # never correct: at most the lead-in

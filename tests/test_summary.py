@@ -142,3 +142,30 @@ def test_one_exercise_found_is_that_exercise_not_a_routine():
     assert not summary.is_routine and summary.exercise == "bridge" and summary.recognized == "bridge"
     assert summary.figures == summary.exercise_segments[0].figures
     assert "exercises" not in summary.to_json()
+
+
+def test_faults_are_the_reports_by_side_without_getting_into_position_or_blips():
+    from posecheck.judge.series import LEAD_IN_MAX_S, MIN_FAULT_S
+
+    for name, _, line in LINES:
+        record = json.loads(line)
+        if record["kind"] != "video" or record["exercise"] in (None, "routine"):
+            continue
+        figures = Summary.from_json(record).figures
+        correct = [s.start_s for s in figures.segments if s.state is State.CORRECT]
+        for f in figures.faults:
+            assert "side" in f.to_json(), name
+            assert f.spells and all(b - a >= MIN_FAULT_S - 1e-9 for a, b in f.spells), (name, f)
+            assert f.seconds == pytest.approx(sum(b - a for a, b in f.spells), abs=2e-3), (name, f)
+            assert f.first_s == f.spells[0][0]
+            # Getting into position (to the first correct frame, at most 5 s) is no fault.
+            assert f.first_s >= min(correct[0] if correct else 1e9, LEAD_IN_MAX_S) - 0.5, (name, f)
+    (bridge,) = [json.loads(line) for name, _, line in LINES if name == "bridge.fixed"]
+    assert [(f["rule"], f["side"], f["first_s"] > 0) for f in bridge["faults"]] == [("hips_up", None, True)]
+
+
+def test_an_older_fault_record_reads_without_side_or_spells():
+    from posecheck.judge.summary import Fault
+
+    fault = Fault.from_json({"rule": "hips_up", "cue": "Lift", "seconds": 1.5, "first_s": 3.0})
+    assert (fault.side, fault.spells) == (None, ())

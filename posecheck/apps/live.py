@@ -23,8 +23,9 @@ frames just as it would with a camera).
 
 Every session goes into the history as it happens: begun at the start, each
 exercise's results added when it finishes (each in its own transaction), and
-ended 'complete', 'interrupted' (q, Esc, closing the window, Ctrl-C, SIGTERM)
-or 'camera_lost' (the camera stops delivering frames). The summary JSON is
+ended 'complete', 'interrupted' (q, Esc, closing the window, Ctrl-C, SIGTERM),
+'camera_lost' (the camera stops delivering frames) or 'skipped' (``n`` on a
+single exercise). The summary JSON is
 written atomically at the end in every one of those cases.
 """
 

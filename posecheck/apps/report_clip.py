@@ -18,7 +18,7 @@ from posecheck.draw.report_html import CSV_NAME, JSON_NAME, VIDEO_NAME, ClipRepo
 from posecheck.draw.report_svg import svg_rule_plot, svg_timeline
 from posecheck.errors import PosecheckError
 from posecheck.io.inputs import clip_date
-from posecheck.judge.series import rule_series, side_faults
+from posecheck.judge.series import rule_series
 
 VIDEO_MAX_SIDE = 1280  # annotated videos in reports are scaled down to this
 MAX_FAULT_SPELLS = 20  # seek links per fault on a card; the rest are counted
@@ -161,14 +161,18 @@ def _analyze_into(job: ClipJob, report: ClipReport, folder: Path, ticker: _Ticke
 
     report.stills = keys.write(folder, settings.exercises)
 
-    # Faults per exercise, rule and side, with every spell for seeking.
-    for fault in side_faults(frames):
-        spells = fault.spells
-        report.faults.append({"rule": fault.rule, "cue": fault.cue, "side": fault.side,
-                              "exercise": fault.exercise, "seconds": round(fault.seconds, 3),
-                              "first_s": fault.first_s,
-                              "spells": [[a, b] for a, b in spells[:MAX_FAULT_SPELLS]],
-                              "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
+    # Faults per exercise, rule and side, with every spell for seeking: the summary's own (the ones
+    # ``posecheck analyze`` prints), a routine's per exercise.
+    by_exercise = ([(e.exercise, e.figures.faults) for e in summary.exercises] if summary.is_routine
+                   else [(ex_id, summary.figures.faults)] if ex_id else [])
+    for fault_exercise, faults in by_exercise:
+        for fault in faults:
+            spells = fault.spells
+            report.faults.append({"rule": fault.rule, "cue": fault.cue, "side": fault.side,
+                                  "exercise": fault_exercise, "seconds": fault.seconds,
+                                  "first_s": fault.first_s,
+                                  "spells": [[a, b] for a, b in spells[:MAX_FAULT_SPELLS]],
+                                  "more": max(0, len(spells) - MAX_FAULT_SPELLS)})
 
     report.timeline = svg_timeline(summary.figures.segments, t0, t1, video_id, offset)
     # A routine's exercise cards: each its own time, from the start of its first segment to the end of its last.

@@ -128,3 +128,6 @@ class FrameResult:
     side_hold_s: dict[str, float] = field(default_factory=dict)
     reps: int | None = None
     exercise: str | None = None
+    # The person has been in position on this exercise and side (``judge.series.LeadIn`` is over):
+    # a shown fault now is form to adjust, no longer getting into the pose.
+    in_position: bool = False

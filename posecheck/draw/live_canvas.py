@@ -331,7 +331,8 @@ def _draw_summary(pen: _Pen, summary: dict | None) -> None:
     canvas = pen.canvas
     summary = summary or {}
     canvas[:] = (30, 30, 30)
-    ended = {"complete": "", "interrupted": " (stopped)", "camera_lost": " (camera lost)"}.get(
+    ended = {"complete": "", "interrupted": " (stopped)", "camera_lost": " (camera lost)",
+             "skipped": " (skipped)"}.get(
         summary.get("ended") or "complete", "")
     pen.text(f"Session summary{ended}", (CANVAS_W // 2, 30), LARGE, role="title", anchor="tc")
     rows: list[SummaryRow] = summary_rows(summary)
@@ -395,7 +396,7 @@ def _badge_words(step: CoachStep) -> tuple[str, tuple] | None:
     state = r.state
     if state is State.NO_PERSON and (r.pose is not None or not step.person_lost):
         state = State.INCORRECT  # someone is in view (or was a moment ago): settling in, not gone
-    label = overlay.STATE_BANNERS.get(state, str(state).upper())
+    label = overlay.banner_label(state, r.in_position and r.pose is not None)
     goal = getattr(step.exercise, "goal", None)
     if state is State.CORRECT and goal is not None and goal.kind == "reps":
         label = "GOOD FORM"

@@ -44,10 +44,18 @@ STATE_COLORS: dict[State, tuple[int, int, int]] = {
 
 STATE_BANNERS: dict[State, str] = {
     State.CORRECT: "HOLD",
-    State.INCORRECT: "GET INTO POSITION",
+    State.INCORRECT: "GET INTO POSITION",  # until the person has been in position; then ADJUST_FORM
     State.UNCERTAIN: "ADJUST THE CAMERA",
     State.NO_PERSON: "NO PERSON",
 }
+ADJUST_FORM = "ADJUST FORM"  # a fault once in position: the report's "adjust form" (report_text.STATE_LABELS)
+
+
+def banner_label(state: State, in_position: bool) -> str:
+    """The banner's words for a shown state: a fault in the middle of a hold is form to adjust."""
+    if state is State.INCORRECT and in_position:
+        return ADJUST_FORM
+    return STATE_BANNERS.get(state, str(state).upper())
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 MIN_VISIBILITY = 0.5  # landmarks below this are not drawn (unless a rule judges them)
@@ -469,12 +477,12 @@ def draw_cue(image: np.ndarray, cue: str, color=WHITE) -> np.ndarray:
 
 
 def draw_banner(image: np.ndarray, state: State, title: str = "", side: str | None = None,
-                text: str | None = None, fps: float | None = None) -> np.ndarray:
+                text: str | None = None, fps: float | None = None, in_position: bool = False) -> np.ndarray:
     """Top left: the state in a coloured box; below it the exercise, the side worked, the fps."""
     st = style_for(image)
     m = st.margin
     color = STATE_COLORS.get(state, GREY)
-    label = text or STATE_BANNERS.get(state, str(state).upper())
+    label = text or banner_label(state, in_position)
     box = text_box(image, label, (m, m), st.banner_scale, st.px(2), color=_contrast_text(color),
                    pad=st.px(12), fill=color)
     y = box[3] + st.px(6)
@@ -566,7 +574,7 @@ def draw_overlay(image: np.ndarray, result: FrameResult, exercise=None, fps: flo
     if result.state is State.CORRECT and goal is not None and goal.kind == "reps":
         banner = "GOOD FORM"
     draw_banner(image, result.state, title=getattr(exercise, "title", "") or (result.exercise or ""),
-                side=result.side, text=banner, fps=fps)
+                side=result.side, text=banner, fps=fps, in_position=result.in_position)
     value, target, big, small = hold_progress(result, exercise)
     sides = None
     if exercise is not None and exercise.has_sides and (goal is None or goal.kind == "hold"):

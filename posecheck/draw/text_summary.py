@@ -1,7 +1,8 @@
 """The short human summary ``posecheck analyze`` prints on a terminal.
 
 One block per input: the exercise's title, the hold per side against the target
-(or the reps), the main faults with when they first showed, and the verdict. A
+(or the reps), the main faults (per side, as the report lists them) with when
+they first showed, and the verdict. A
 routine (``--exercise auto`` on a video in which more than one exercise was
 found) gets a line for the whole, then such a block per exercise. Built from the typed ``Summary`` only; times
 and values are formatted as in the report (``report_text``).
@@ -44,13 +45,14 @@ def _goal_line(figures: ExerciseFigures) -> str:
 
 
 def _fault_lines(figures: ExerciseFigures) -> list[str]:
-    shown = [f for f in figures.faults if f.seconds >= 0.05]  # "0.0 s" is no fault to show
+    shown = figures.faults  # as the report lists them: by side, getting into position and blips left out
     faults = shown[:MAX_FAULTS]
     if not faults:
         return [_line("faults", "none")]
     lines = []
     for i, fault in enumerate(faults):
-        text = f"{fault.cue or fault.rule}: {fault.seconds:.1f} s in all, first at {fmt_time(fault.first_s)}"
+        side = f" ({fault.side})" if fault.side else ""
+        text = f"{fault.cue or fault.rule}{side}: {fault.seconds:.1f} s in all, first at {fmt_time(fault.first_s)}"
         lines.append(_line("faults" if i == 0 else "", text))
     more = len(shown) - len(faults)
     if more > 0:

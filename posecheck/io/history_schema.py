@@ -2,7 +2,7 @@
 
 The schema carries its version in ``PRAGMA user_version``; ``MIGRATIONS`` maps
 each version to the function that upgrades the one before it, so a later
-release adds ``MIGRATIONS[2]`` here and old files upgrade themselves on open
+release adds ``MIGRATIONS[n]`` here and old files upgrade themselves on open
 (``posecheck.io.history.History`` runs them). Times are stored as ISO-8601 UTC
 with a Z, to the second.
 """
@@ -18,7 +18,8 @@ from posecheck.judge.summary import ExerciseFigures
 
 SOURCES = ("live", "analyze", "report")
 MODES = ("exercise", "routine")
-ENDINGS = ("complete", "interrupted", "camera_lost")
+# How a session ended; "skipped": ``n`` on a single exercise (its one exercise left undone, on purpose).
+ENDINGS = ("complete", "interrupted", "camera_lost", "skipped")
 RESULT_FIELDS = ("exercise", "side", "hold_s", "target_s", "reps", "target_reps",
                  "correct_share", "top_fault", "duration_s")
 
@@ -65,10 +66,62 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_by_client ON sessions(client, started_at)")
 
 
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    # ``ended`` gains "skipped". SQLite cannot change a CHECK in place, so both tables are made
+    # anew and their rows copied (ids kept). Foreign keys cannot be switched off inside the
+    # migration's transaction, and dropping a parent table deletes its rows first, cascading to
+    # their results; so the old results go first, the new ones pointing at the new sessions
+    # (renaming a table renames the references to it).
+    # Version 3's endings, frozen here: a later ending is a later migration, not an edit of this one.
+    endings = ", ".join(f"'{e}'" for e in ("complete", "interrupted", "camera_lost", "skipped"))
+    conn.execute(f"""
+        CREATE TABLE sessions_v3 (
+            id          INTEGER PRIMARY KEY,
+            started_at  TEXT NOT NULL,              -- ISO-8601 UTC, e.g. 2026-05-09T07:35:25Z
+            source      TEXT NOT NULL CHECK (source IN ('live', 'analyze', 'report')),
+            input       TEXT,                       -- file analysed, camera name, ...
+            kind        TEXT,                       -- 'video', 'image', 'camera', ...
+            duration_s  REAL,
+            mode        TEXT NOT NULL DEFAULT 'exercise' CHECK (mode IN ('exercise', 'routine')),
+            ended       TEXT CHECK (ended IN ({endings})),
+                                                    -- NULL: still running, or its process died
+            app_version TEXT NOT NULL,
+            client      TEXT
+        )""")
+    conn.execute("""
+        CREATE TABLE results_v3 (
+            id            INTEGER PRIMARY KEY,
+            session_id    INTEGER NOT NULL REFERENCES sessions_v3(id) ON DELETE CASCADE,
+            exercise      TEXT NOT NULL,
+            side          TEXT,                     -- NULL for exercises without sides
+            hold_s        REAL NOT NULL DEFAULT 0,  -- correct hold time
+            target_s      REAL,
+            reps          INTEGER,
+            target_reps   INTEGER,
+            correct_share REAL,                     -- share of judged time that was correct, 0..1
+            top_fault     TEXT,                     -- rule that failed longest
+            duration_s    REAL                      -- judged time this row covers (weights the share)
+        )""")
+    session_cols = "id, started_at, source, input, kind, duration_s, mode, ended, app_version, client"
+    result_cols = ("id, session_id, exercise, side, hold_s, target_s, reps, target_reps, correct_share, "
+                   "top_fault, duration_s")
+    conn.execute(f"INSERT INTO sessions_v3 ({session_cols}) SELECT {session_cols} FROM sessions")
+    conn.execute(f"INSERT INTO results_v3 ({result_cols}) SELECT {result_cols} FROM results")
+    conn.execute("DROP TABLE results")
+    conn.execute("DROP TABLE sessions")
+    conn.execute("ALTER TABLE sessions_v3 RENAME TO sessions")
+    conn.execute("ALTER TABLE results_v3 RENAME TO results")
+    conn.execute("CREATE INDEX results_by_session ON results(session_id)")
+    conn.execute("CREATE INDEX results_by_exercise ON results(exercise)")
+    conn.execute("CREATE INDEX sessions_by_start ON sessions(started_at)")
+    conn.execute("CREATE INDEX sessions_by_client ON sessions(client, started_at)")
+
+
 # MIGRATIONS[n] upgrades a version n-1 file to version n, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
+    3: _migrate_to_3,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -11,55 +11,34 @@ clock: frame timestamps only.
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from posecheck.core.features import compute_features
 from posecheck.core.smoothing import PoseSmoother
-from posecheck.core.types import FrameResult, Pose, State
+from posecheck.core.types import FrameResult, Pose
 from posecheck.judge.exercises import Exercise
 from posecheck.judge.follow import UNLABELLED, FollowRule
 from posecheck.judge.recognize import frame_label
 from posecheck.judge.routine import End, Event, RoutineMachine, RoutineView, Say, Start, Timing
 from posecheck.judge.session import ExerciseSession
 from posecheck.judge.speech import SAFETY_NOTE
+from posecheck.judge.summary import Fault
 from posecheck.judge.tracker import DWELL_S, GRACE_S
 
 
-@dataclass
-class SideFaults:
-    """Seconds per (side, rule) of raw incorrect judgement: the most frequent fault per side."""
-
-    seconds: dict[tuple[str | None, str], float] = field(default_factory=dict)
-    cues: dict[str, str] = field(default_factory=dict)
-    _prev: FrameResult | None = None
-
-    def add(self, r: FrameResult) -> None:
-        prev = self._prev
-        self._prev = r
-        if prev is None or prev.assessment.state is not State.INCORRECT:
-            return
-        dt = r.timestamp_s - prev.timestamp_s
-        if dt <= 0:
-            return
-        results = prev.assessment.results
-        failing = next((x for x in results if x.ok is False and x.cue == prev.assessment.cue), None)
-        failing = failing or next((x for x in results if x.ok is False), None)
-        if failing is None:
-            return
-        key = (prev.assessment.side, failing.name)
-        self.seconds[key] = self.seconds.get(key, 0.0) + dt
-        self.cues.setdefault(failing.name, failing.cue)
-
-    def top(self, side: str | None = None, any_side: bool = False) -> dict | None:
-        items = [(k, v) for k, v in self.seconds.items() if any_side or k[0] == side]
-        if not items:
-            return None
-        merged: dict[str, float] = {}
-        for (s, rule), v in items:
-            merged[rule] = merged.get(rule, 0.0) + v
-        rule, secs = max(merged.items(), key=lambda kv: kv[1])
-        return {"rule": rule, "cue": self.cues.get(rule, ""), "seconds": round(secs, 3)}
+def top_fault(faults: Sequence[Fault], side: str | None = None, any_side: bool = False) -> dict | None:
+    """The fault to fix most on ``side`` (or on any side, a rule's sides added up) among a session's
+    faults (``ExerciseFigures.faults``: getting into position and blips left out, as in the report)."""
+    merged: dict[str, list] = {}
+    for f in faults:
+        if any_side or f.side == side:
+            seen = merged.setdefault(f.rule, [f.cue, 0.0])
+            seen[1] += f.seconds
+    if not merged:
+        return None
+    rule, (cue, seconds) = max(merged.items(), key=lambda kv: kv[1][1])
+    return {"rule": rule, "cue": cue, "seconds": round(seconds, 3)}
 
 
 @dataclass(frozen=True)
@@ -99,7 +78,6 @@ class Coach:
         self.on_result = on_result
         self.session: ExerciseSession | None = None
         self.session_index: int | None = None
-        self._faults = SideFaults()
         self._ended_by = ""
         self.attempts: list[dict] = []
         self._tries: Counter = Counter()
@@ -187,7 +165,6 @@ class Coach:
 
     def _judge(self, c: float, pose: Pose | None) -> FrameResult:
         result = self.session.step(c, pose)
-        self._faults.add(result)
         self.judged_frames += 1
         return result
 
@@ -205,7 +182,6 @@ class Coach:
                 ex = self.plan[ev.index]
                 self.session = ExerciseSession(ex, dwell_s=self.dwell_s, grace_s=self.grace_s)
                 self.session_index = ev.index
-                self._faults = SideFaults()
                 for tb, pose in list(self._buffer):
                     if tb >= ev.onset_s - 1e-9:
                         replayed = self._judge(tb, pose)
@@ -244,10 +220,10 @@ class Coach:
         entry.update(s)
         entry["completed"] = figures.goal_reached
         entry["ended_by"] = reason
-        entry["top_fault"] = self._faults.top(any_side=True)
+        entry["top_fault"] = top_fault(figures.faults, any_side=True)
         if ex.has_sides:
             entry["per_side"] = {side: {"hold_s": s["sides"].get(side, 0.0),
-                                        "top_fault": self._faults.top(side)} for side in ex.sides}
+                                        "top_fault": top_fault(figures.faults, side)} for side in ex.sides}
         return entry
 
     def summary(self) -> dict:

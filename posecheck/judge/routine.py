@@ -408,9 +408,9 @@ class RoutineMachine:
             nxt = self.index + 1  # in a rest, the exercise after the one just done
             events = self._close(c, "skipped")
             if nxt >= len(self.plan):
-                # One exercise skipped is not a session completed.
+                # One exercise skipped is not a session completed: the session ends "skipped".
                 self._skipped = self.index not in self.completed
-                ended = "interrupted" if len(self.plan) == 1 and self._skipped else "complete"
+                ended = "skipped" if len(self.plan) == 1 and self._skipped else "complete"
                 return events + self._done(c, ended)
             return events + self._begin(nxt, c)
         if key == "back":

@@ -1,7 +1,9 @@
 """A judged clip frame by frame: each rule's value over time, and the spells of each fault.
 
 The report draws these (``posecheck.draw.report_svg``) and links every spell
-of a fault to its moment in the video.
+of a fault to its moment in the video. The faults (``FaultSpells``) are also
+what an exercise session counts, so the terminal summary, the JSON and the
+report list the same ones.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class LeadIn:
             return False
         return True
 
+    def over(self, fr: FrameResult) -> bool:
+        """Whether getting into position is over on ``fr``'s exercise and side (``fr`` fed already)."""
+        return (fr.exercise, fr.assessment.side) in self._done
+
 
 @dataclass(frozen=True)
 class SideFault:
@@ -64,37 +70,70 @@ class SideFault:
         return self.spells[0][0]
 
 
-def side_faults(frames: list[FrameResult], min_s: float = MIN_FAULT_S, gap_s: float = 0.5) -> list[SideFault]:
-    """The faults a report lists: per exercise, rule and side, getting into position left out, longest first.
+class FaultSpells:
+    """The faults of a stream of judged frames, fed in order: the one formula behind the report's
+    fault list, ``posecheck analyze``'s summary and JSON, and a live attempt's faults.
 
+    Per exercise, rule and side, getting into position (``LeadIn``) left out.
     A frame's fault is its first failing rule when judged incorrect, held
-    until the next frame (as in the session's tally); spells closer than
-    ``gap_s`` are joined, and spells shorter than ``min_s`` dropped, so no
-    fault is "0.0 s in all".
+    until the next frame; spells closer than ``gap_s`` are joined, and spells
+    shorter than ``min_s`` dropped, so no fault is "0.0 s in all". Causal and
+    small (no frames kept), so a live session feeds it as it goes.
     """
-    lead_in = LeadIn()
-    runs: dict[tuple, list[list[float]]] = {}
-    cues: dict[tuple, str] = {}
-    for i, fr in enumerate(frames):
-        if lead_in(fr) or fr.assessment.state is not State.INCORRECT:
-            continue
-        failing = next((r for r in fr.assessment.results if r.ok is False), None)
-        if failing is None:
-            continue
-        key = (fr.exercise, failing.name, fr.assessment.side)
-        cues.setdefault(key, failing.cue)
-        end = frames[i + 1].timestamp_s if i + 1 < len(frames) else fr.timestamp_s
+
+    def __init__(self, min_s: float = MIN_FAULT_S, gap_s: float = 0.5):
+        self.min_s = min_s
+        self.gap_s = gap_s
+        self._lead_in = LeadIn()
+        self._runs: dict[tuple, list[list[float]]] = {}
+        self._cues: dict[tuple, str] = {}
+        self._pending: tuple[tuple, float] | None = None  # the last frame's fault, until the next frame ends it
+
+    def _close(self, runs: dict[tuple, list[list[float]]], end: float) -> None:
+        if self._pending is None:
+            return
+        key, t = self._pending
         spells = runs.setdefault(key, [])
-        if spells and fr.timestamp_s - spells[-1][1] <= gap_s:
+        if spells and t - spells[-1][1] <= self.gap_s:
             spells[-1][1] = max(spells[-1][1], end)
         else:
-            spells.append([fr.timestamp_s, end])
-    faults = []
-    for key, spells in runs.items():
-        kept = tuple((round(a, 3), round(b, 3)) for a, b in spells if b - a >= min_s)
-        if kept:
-            faults.append(SideFault(key[0], key[1], key[2], cues[key], kept))
-    return sorted(faults, key=lambda f: (-f.seconds, f.first_s))
+            spells.append([t, end])
+
+    def add(self, fr: FrameResult) -> None:
+        self._close(self._runs, fr.timestamp_s)
+        self._pending = None
+        if self._lead_in(fr) or fr.assessment.state is not State.INCORRECT:
+            return
+        failing = next((r for r in fr.assessment.results if r.ok is False), None)
+        if failing is None:
+            return
+        key = (fr.exercise, failing.name, fr.assessment.side)
+        self._cues.setdefault(key, failing.cue)
+        self._pending = (key, fr.timestamp_s)
+
+    def in_position(self, fr: FrameResult) -> bool:
+        """Whether the person has been in position on ``fr``'s exercise and side (``fr`` added already)."""
+        return self._lead_in.over(fr)
+
+    def faults(self) -> list[SideFault]:
+        """The faults so far, longest first (the last frame fed ends where it starts)."""
+        runs = {key: [list(s) for s in spells] for key, spells in self._runs.items()}
+        if self._pending is not None:
+            self._close(runs, self._pending[1])
+        faults = []
+        for key, spells in runs.items():
+            kept = tuple((round(a, 3), round(b, 3)) for a, b in spells if b - a >= self.min_s)
+            if kept:
+                faults.append(SideFault(key[0], key[1], key[2], self._cues[key], kept))
+        return sorted(faults, key=lambda f: (-f.seconds, f.first_s))
+
+
+def side_faults(frames: list[FrameResult], min_s: float = MIN_FAULT_S, gap_s: float = 0.5) -> list[SideFault]:
+    """The faults of judged frames (``FaultSpells``), longest first."""
+    spells = FaultSpells(min_s, gap_s)
+    for fr in frames:
+        spells.add(fr)
+    return spells.faults()
 
 
 @dataclass

@@ -14,7 +14,8 @@ from posecheck.core.features import compute_features
 from posecheck.core.smoothing import PoseSmoother
 from posecheck.core.types import Assessment, FrameResult, Pose, State
 from posecheck.judge.exercises import Exercise, judge
-from posecheck.judge.summary import ExerciseFigures, Fault, Segment, figures_of
+from posecheck.judge.series import FaultSpells
+from posecheck.judge.summary import ExerciseFigures, Segment, figures_of
 from posecheck.judge.tracker import (
     DWELL_S,
     GRACE_S,
@@ -37,7 +38,6 @@ class ExerciseSession:
     first_t: float | None = None
     last_t: float | None = None
     segments: list[Segment] = field(default_factory=list)
-    faults: dict[str, Fault] = field(default_factory=dict)  # by rule
     state_seconds: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -46,6 +46,7 @@ class ExerciseSession:
         signal = self.exercise.rep_signal
         self.reps = RepCounter(signal.high_enter, signal.low_enter) if signal else None
         self.cues = CueThrottle(self.cue_interval_s)
+        self.faults = FaultSpells()  # the report's faults: by rule and side, getting into position left out
         self._prev: tuple[float, Assessment] | None = None
         self._end_t: float | None = None  # when the rep signal was last at an end, in the position
         # Whether the back has been seen away from the ends since the person (re)took the position
@@ -61,11 +62,6 @@ class ExerciseSession:
         if dt <= 0:
             return
         self.state_seconds[assessment.state] += dt
-        if assessment.state is State.INCORRECT:
-            failing = next((r for r in assessment.results if r.ok is False), None)
-            if failing is not None:
-                fault = self.faults.get(failing.name) or Fault(failing.name, failing.cue, 0.0, first_s=t0)
-                self.faults[failing.name] = replace(fault, seconds=fault.seconds + dt)
 
     def _extend_segments(self, t: float, state: State, side: str | None) -> None:
         if self.segments:
@@ -101,13 +97,17 @@ class ExerciseSession:
         shown_side = assessment.side if assessment.side else None
         self._extend_segments(t, state, shown_side)
         self._prev = (t, assessment)
-        return FrameResult(
+        result = FrameResult(
             index=self.frames - 1, timestamp_s=t, pose=smoothed,
             features=body.features if body is not None else {},
             assessment=assessment, state=state, cue=cue, side=shown_side,
             hold_s=self.holds.total_s, side_hold_s=dict(self.holds.per_side),
             reps=self.reps.reps if self.reps is not None else None,
             exercise=self.exercise.id)
+        self.faults.add(result)
+        if self.faults.in_position(result):
+            result = replace(result, in_position=True)
+        return result
 
     def _moving(self, t: float, assessment: Assessment, value: float, out_of_position: bool) -> Assessment:
         """A correct frame of a repeated movement stays correct only while the movement goes on
@@ -143,4 +143,4 @@ class ExerciseSession:
     def summary(self) -> ExerciseFigures:
         """What the session measured (call ``finish`` first)."""
         return figures_of(self.exercise, self.holds, self.reps.reps if self.reps is not None else None,
-                          self.segments, self.faults.values(), self.state_seconds)
+                          self.segments, self.faults.faults(), self.state_seconds)

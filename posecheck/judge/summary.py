@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from posecheck.core.types import FrameResult, State
 from posecheck.judge.exercises import Exercise
+from posecheck.judge.series import SideFault
 from posecheck.judge.tracker import HoldTracker
 
 
@@ -77,19 +78,25 @@ class Segment:
 
 @dataclass(frozen=True)
 class Fault:
-    """A rule that failed: the time it was the failing rule, and when it first was."""
+    """A fault to correct (``posecheck.judge.series.FaultSpells``): a rule that failed on one side
+    (None: an exercise without sides) after the person got into position, its spells
+    (from, to) of at least ``MIN_FAULT_S``, their time in all and when the first began."""
 
     rule: str
     cue: str
     seconds: float
     first_s: float
+    side: str | None = None
+    spells: tuple[tuple[float, float], ...] = ()
 
     def to_json(self) -> dict:
-        return {"rule": self.rule, "cue": self.cue, "seconds": self.seconds, "first_s": self.first_s}
+        return {"rule": self.rule, "cue": self.cue, "side": self.side, "seconds": self.seconds,
+                "first_s": self.first_s, "spells": [[a, b] for a, b in self.spells]}
 
     @classmethod
     def from_json(cls, data: Mapping) -> Fault:
-        return cls(data["rule"], data.get("cue", ""), data.get("seconds", 0.0), data.get("first_s", 0.0))
+        return cls(data["rule"], data.get("cue", ""), data.get("seconds", 0.0), data.get("first_s", 0.0),
+                   data.get("side"), tuple((a, b) for a, b in data.get("spells") or ()))
 
 
 @dataclass(frozen=True)
@@ -228,13 +235,18 @@ ROUTINE = "routine"  # the top-level ``exercise`` of a video in which more than 
 
 
 def _merged_faults(faults: Iterable[Fault]) -> tuple[Fault, ...]:
-    """Faults of the same rule added up (first cue and earliest time kept), the longest first."""
-    merged: dict[str, Fault] = {}
+    """Faults of the same rule and side added up (first cue kept, spells in time order), the longest first."""
+    merged: dict[tuple[str, str | None], Fault] = {}
     for f in faults:
-        seen = merged.get(f.rule)
-        merged[f.rule] = f if seen is None else Fault(
-            f.rule, seen.cue or f.cue, _ms(seen.seconds + f.seconds), min(seen.first_s, f.first_s))
-    return tuple(sorted(merged.values(), key=lambda f: -f.seconds))
+        key = (f.rule, f.side)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = f
+            continue
+        spells = tuple(sorted(seen.spells + f.spells))
+        merged[key] = Fault(f.rule, seen.cue or f.cue, _ms(seen.seconds + f.seconds),
+                            min(seen.first_s, f.first_s), f.side, spells)
+    return tuple(sorted(merged.values(), key=lambda f: (-f.seconds, f.first_s)))
 
 
 def _added(parts: Sequence[ExerciseFigures], exercise: str | None) -> ExerciseFigures:
@@ -426,7 +438,7 @@ class Summary:
 
 
 def figures_of(exercise: Exercise, holds: HoldTracker, reps: int | None, segments: Iterable[Segment],
-               faults: Iterable[Fault], state_seconds: Mapping[State, float]) -> ExerciseFigures:
+               faults: Iterable[SideFault], state_seconds: Mapping[State, float]) -> ExerciseFigures:
     """What one exercise session measured, as the summary carries it (seconds to the millisecond)."""
     return ExerciseFigures(
         exercise=exercise.id,
@@ -437,8 +449,8 @@ def figures_of(exercise: Exercise, holds: HoldTracker, reps: int | None, segment
         sides={s: _ms(holds.per_side.get(s, 0.0)) for s in exercise.sides} if exercise.has_sides else None,
         holds=tuple(HoldSpan(_ms(h.start_s), _ms(h.end_s), h.side, _ms(h.seconds)) for h in holds.holds),
         segments=tuple(Segment(_ms(s.start_s), _ms(s.end_s), s.state, s.side) for s in segments),
-        faults=tuple(Fault(f.rule, f.cue, _ms(f.seconds), _ms(f.first_s))
-                     for f in sorted(faults, key=lambda f: -f.seconds)),
+        faults=tuple(Fault(f.rule, f.cue, _ms(f.seconds), _ms(f.first_s), f.side, tuple(f.spells))
+                     for f in sorted(faults, key=lambda f: (-f.seconds, f.first_s))),
         state_seconds={s: _ms(state_seconds.get(s, 0.0)) for s in State})
 
 
