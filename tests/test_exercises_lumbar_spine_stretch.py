@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+import pytest
 
 from conftest import assess, make_pose, mirror_image, moved, result, swap_sides
 from posecheck.core.types import State
@@ -111,3 +112,26 @@ def test_lumbar_view_and_hidden_feet():
     # One foot hidden under the other leg is fine; both hidden is uncertain.
     assert lumbar(SEATED_TWIST, vis={"RIGHT_ANKLE": 0.1}).state is State.CORRECT
     assert lumbar(SEATED_TWIST, vis={"RIGHT_ANKLE": 0.1, "LEFT_ANKLE": 0.1}).state is State.UNCERTAIN
+
+
+def _world(head_turn_deg: float) -> dict[str, tuple[float, float, float]]:
+    """Metric landmarks of someone sitting tall (y down, z away from the camera), the head turned
+    ``head_turn_deg`` toward their own left against square hips."""
+    import math
+    t = math.radians(head_turn_deg)
+    return {"LEFT_HIP": (0.12, 0.0, 0.0), "RIGHT_HIP": (-0.12, 0.0, 0.0),
+            "LEFT_SHOULDER": (0.18, -0.5, 0.0), "RIGHT_SHOULDER": (-0.18, -0.5, 0.0),
+            "LEFT_EAR": (0.08 * math.cos(t), -0.68, -0.08 * math.sin(t)),
+            "RIGHT_EAR": (-0.08 * math.cos(t), -0.68, 0.08 * math.sin(t))}
+
+
+def test_lumbar_twist_from_world_landmarks():
+    # The 3D head turn against the hips decides, whatever the 2D image suggests.
+    turned = assess("lumbar_spine_stretch", pose(SQUARE, world=_world(45.0)))
+    assert result(turned, "twist").value == pytest.approx(45.0, abs=0.5)
+    assert turned.state is State.CORRECT
+    # Turned the other way counts too (the side comes from the knee, see the module notes).
+    assert result(assess("lumbar_spine_stretch", pose(SQUARE, world=_world(-45.0))), "twist").ok is True
+    square = assess("lumbar_spine_stretch", pose(SEATED_TWIST, world=_world(5.0)))
+    assert result(square, "twist").ok is False
+    assert square.cue == "Turn your chest and shoulders further toward the bent knee"

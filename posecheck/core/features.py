@@ -230,20 +230,27 @@ def world_lateral_flexion(body: Body) -> float:
     return math.degrees(math.atan2(float(trunk @ across), float(trunk @ WORLD_UP)))
 
 
-def world_shoulder_rotation(body: Body) -> float:
-    """Rotation of the shoulder line against the hip line about the trunk (deg), positive turning
-    the chest toward the person's own left.
+def world_line_rotation(body: Body, left: int, right: int) -> float:
+    """Rotation of the line right -> left (two landmarks of the upper body, e.g. the shoulders
+    or the ears) against the hip line about the trunk (deg), positive turning toward the
+    person's own left.
 
-    Both lines (right -> left) are projected onto the plane across the trunk and
-    the signed angle between them is taken: 0 with the shoulders square over
-    the hips, whatever the camera's azimuth (a 2D width ratio reads a twist
-    seen from the front as square).
+    Both lines are projected onto the plane across the trunk and the signed
+    angle between them is taken: 0 with the line square over the hips, whatever
+    the camera's azimuth (a 2D width ratio reads a twist seen from the front as
+    square).
     """
     axis = _unit(world_trunk(body))
-    shoulders = _world(body, L.LEFT_SHOULDER) - _world(body, L.RIGHT_SHOULDER)
+    line = _world(body, left) - _world(body, right)
     hips = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
-    s = _unit(shoulders - axis * float(shoulders @ axis))
+    s = _unit(line - axis * float(line @ axis))
     h = _unit(hips - axis * float(hips @ axis))
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
         return math.nan
     return math.degrees(math.atan2(float(np.cross(h, s) @ axis), float(h @ s)))
+
+
+def world_shoulder_rotation(body: Body) -> float:
+    """Rotation of the shoulder line against the hip line about the trunk (deg), positive turning
+    the chest toward the person's own left (``world_line_rotation`` of the shoulders)."""
+    return world_line_rotation(body, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
