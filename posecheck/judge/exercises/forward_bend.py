@@ -94,11 +94,21 @@ def hands_below_hips(body: Body, side: str) -> float:
 
 
 def hands_to_feet(body: Body, side: str) -> float:
-    """Distance from the better-seen wrist to the ankle, in torso lengths (3D)."""
-    hand = _hand(body)
-    if hand is None or not body.trusted(lm(side, "ANKLE"), LEG_MIN_VISIBILITY):
+    """Distance from the nearer hand to the nearer foot (the closest seen wrist-ankle pair), in torso
+    lengths (3D).
+
+    The closest pair, not the near side's: the better-seen wrist and the near
+    ankle are often on opposite sides of the body, and their distance then
+    grows with the model's depth error as the camera turns (on the synthetic
+    actor's fold, hands beside the shins, seen 30-60 degrees behind the side:
+    up to 1.6, past the bound, against at most 1.3 for the closest pair; the
+    shallow fold with the hands at the thighs reads 1.4-1.8 either way).
+    """
+    hands = [i for i in (L.LEFT_WRIST, L.RIGHT_WRIST) if body.trusted(i, HAND_MIN_VISIBILITY)]
+    feet = [i for i in (L.LEFT_ANKLE, L.RIGHT_ANKLE) if body.trusted(i, LEG_MIN_VISIBILITY)]
+    if not hands or not feet:
         return math.nan
-    return world_distance(body, hand, lm(side, "ANKLE"))
+    return min(world_distance(body, hand, foot) for hand in hands for foot in feet)
 
 
 def _head_toward_legs_2d(body: Body, side: str) -> float:
