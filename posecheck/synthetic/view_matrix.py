@@ -37,14 +37,21 @@ from posecheck.core.types import Frame, Pose, State
 from posecheck.judge.exercises import registry
 from posecheck.judge.exercises.base import Exercise, judge
 from posecheck.judge.exercises.views import CAMERA_VIEWS
-from posecheck.synthetic.body import forward_kinematics
+from posecheck.synthetic.body import Skeleton, forward_kinematics
 from posecheck.synthetic.camera import View, fit_view
 from posecheck.synthetic.designs import DESIGNS, EXERCISE_IDS
 from posecheck.synthetic.render import render_skeleton
 
 VIEWS = CAMERA_VIEWS
-# Camera height: degrees the camera looks down at the person (a laptop on the floor; on a table or bed).
+# Camera height: degrees the camera looks down at the person's hips (a laptop on the floor; on a
+# table or bed). For a person on the floor (lying, kneeling, seated) the camera looks down at them.
 HEIGHTS: dict[str, float] = {"low": 8.0, "high": 30.0}
+# A standing person's hips are about 1 m up, so the same laptop 2.5 m away looks up at them from the
+# floor (lens about 0.1 m up: atan(0.9 / 2.5) = 20 degrees) and about level from a table (lens about
+# 0.75 m up: 6 degrees up).
+STANDING_HEIGHTS: dict[str, float] = {"low": -20.0, "high": -6.0}
+# Hips at least this high (metres above the floor) mean the person is standing.
+STANDING_HIP_HEIGHT_M = 0.6
 # Each cell's frames: the view's azimuth and a few degrees either side.
 JITTER = (-6.0, -2.0, 2.0, 6.0)
 
@@ -66,11 +73,20 @@ def fault_kinds(exercise: str) -> tuple[str, ...]:
     return FAULT_KINDS.get(exercise, ("fault",))
 
 
-def camera(view: str, height: str, side: str | None, jitter: float = 0.0) -> View:
+def elevation(height: str, skeleton: Skeleton) -> float:
+    """Degrees the camera at ``height`` looks down at this body (negative: up at a standing one)."""
+    hips_y = (skeleton["l_hip"][1] + skeleton["r_hip"][1]) / 2.0
+    table = STANDING_HEIGHTS if hips_y >= STANDING_HIP_HEIGHT_M else HEIGHTS
+    return table[height]
+
+
+def camera(view: str, height: str, side: str | None, jitter: float = 0.0,
+           elevation_deg: float | None = None) -> View:
     """The camera of one view: the actor's ``side`` ("left" unless "right") is the near one."""
     turn = VIEWS[view] + jitter
     azimuth = 90.0 - turn if side != "right" else -90.0 + turn
-    return View(name=f"{view}/{height}", azimuth=azimuth, elevation=HEIGHTS[height], distance=4.0)
+    el = HEIGHTS[height] if elevation_deg is None else elevation_deg
+    return View(name=f"{view}/{height}", azimuth=azimuth, elevation=el, distance=4.0)
 
 
 @dataclass
@@ -150,7 +166,7 @@ def frame_state(source: PoseSource, exercise: Exercise, kind: str, side: str | N
                 height: str, jitter: float) -> State:
     design = DESIGNS[exercise.id]
     sk = forward_kinematics(design.pose(kind, side))
-    cam = fit_view(camera(view, height, side, jitter), [np.concatenate([p.points() for p in sk.parts])],
+    cam = fit_view(camera(view, height, side, jitter, elevation(height, sk)), [np.concatenate([p.points() for p in sk.parts])],
                    margin=0.08)
     pose = source.pose(render_skeleton(sk, cam))
     if pose is None:

@@ -179,6 +179,10 @@ FORWARD_BEND = register(Exercise(
     view="side",  # obliquely or from the front too: the fold is measured in 3D
     goal=Goal("hold", 20.0),
     view_cue="Turn so the camera sees you from the side",
+    # The views the synthetic view matrix passes at floor and table height (a laptop looking up at a
+    # standing person, or level): the side and toward the back by 30 and 60 degrees. Turned 30
+    # degrees toward the front the floor camera loses the fold's correct frames.
+    views=("side", "side-30", "side-60"),
     rules=(
         Rule(
             name="standing",

@@ -141,6 +141,9 @@ SIDE_TORSO_STRETCH = register(Exercise(
     goal=Goal("hold", 20.0),
     view_ok=FrontView(FRONT_VIEW_SHOULDER_RATIO),
     view_cue="Face the camera",
+    # The views the synthetic view matrix passes at floor and table height: the front and 30 degrees
+    # off it toward the bending side (``side+60``). From the side the bend is out of sight.
+    views=("front", "side+60"),
     rules=(
         Rule(
             name="standing",
