@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posecheck.errors import PosecheckError
+from posecheck.run.chunks import usable_cores
 
 DEFAULT_FRAMES = 300
 DEFAULT_BATCH = 8
@@ -61,14 +62,6 @@ CHILD_TIMEOUT_S = 1800
 def default_clip() -> Path:
     """The shipped sample ``samples/bridge.mp4`` beside the package."""
     return Path(__file__).resolve().parents[2] / "samples" / "bridge.mp4"
-
-
-def cpu_count() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def run_child(spec: dict, timeout: float = CHILD_TIMEOUT_S) -> dict:
@@ -238,7 +231,7 @@ def run_bench(options: BenchOptions) -> dict:
 
     if exercise != "auto":
         Settings().exercise(exercise)  # an unknown exercise fails here, not in every child
-    cores = cpu_count()
+    cores = usable_cores()
     jobs = options.jobs or cores
     results: dict = {"clip": str(clip), "exercise": exercise, "cores": cores, "frames_requested": options.frames,
                      "versions": _versions(), "sizes": {}, "batch": None}

@@ -100,7 +100,8 @@ def chunked_jobs(path: str, jobs: int | None, sample_fps: float | None, pose_cac
     return 0 if segments < 2 else max(1, min(jobs or 1, segments))
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, else the machine's count)."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -242,7 +243,7 @@ class ChunkedPoses:
         for _ in range(self.jobs):
             chunks.put(None)
         # A spare core warms the next chunk's model up while this one runs (``_worker``).
-        lookahead = self.jobs < _cores()
+        lookahead = self.jobs < usable_cores()
         for _ in range(self.jobs):
             proc = ctx.Process(target=_worker, args=(self.path, self._model, chunks, out, lookahead), daemon=True)
             proc.start()

@@ -77,9 +77,8 @@ def _leg_seen(body: Body, side: str, *stems: str) -> bool:
     at visibility 0.4, the resting leg at 1.0) while its 3D angles still read a
     hug. Without them (an image angle only) the usual visibility is asked.
     """
-    if body.world is None:
-        return _trusted(body, side, *stems, min_visibility=MIN_VISIBILITY)
-    return _trusted(body, side, *stems, min_visibility=OTHER_LEG_MIN_VISIBILITY)
+    floor = MIN_VISIBILITY if body.world is None else OTHER_LEG_MIN_VISIBILITY
+    return _trusted(body, side, *stems, min_visibility=floor)
 
 
 def trunk_tilt(body: Body, side: str) -> float:
