@@ -182,6 +182,16 @@ def _poses_of_chunk(warmed: _Warmed, out) -> None:
         out.put(("poses", chunk.index, batch))
 
 
+def _discard(ahead) -> None:
+    """Closes a look-ahead chunk's model and video that will not be used (the worker failed)."""
+    if ahead is None:
+        return
+    try:
+        ahead.result().close()
+    except Exception:  # its own failure is moot: the worker has reported the first one
+        pass
+
+
 def _worker(path: str, model: str | None, chunks, out, lookahead: bool = False) -> None:
     """A worker process: takes chunks until it gets None; each ends with a "done" or "error" message.
 
@@ -207,6 +217,7 @@ def _worker(path: str, model: str | None, chunks, out, lookahead: bool = False) 
         except Exception as exc:
             text = str(exc) if isinstance(exc, PosecheckError) else f"{type(exc).__name__}: {exc}"
             out.put(("error", chunk.index, " ".join(text.split())))
+            _discard(ahead)
             return
         finally:
             if warmed is not None:
