@@ -122,7 +122,7 @@ class _Warmed:
         from posecheck.io.estimator import PoseEstimator
 
         self.chunk = chunk
-        self.source = VideoSource(path)
+        self.source = VideoSource(path, decode_threads=1)  # the other cores run the other workers
         self.estimator = None
         self.frames: Iterator = iter(())
         try:
@@ -233,7 +233,7 @@ class ChunkedPoses:
                  frames: bool = False, warmup_s: float = WARMUP_S, segment_s: float = SEGMENT_S):
         self.path = str(path)
         self._model = model
-        self._source = VideoSource(path)
+        self._source = VideoSource(path, decode_threads=1)  # the workers keep every core busy
         self.info = self._source.info
         self.decodes_frames = frames
         self.chunks = plan_chunks(self.info.frame_count, self._source.fps, warmup_s, segment_s)
