@@ -185,14 +185,14 @@ class _Pen:
                   role: str = "text", max_lines: int = 4, center: bool = False, gap: int | None = None) -> int:
         """Wrapped lines from (x, y), each fitting ``width``; returns the y below the last."""
         gap = size.cap_px // 2 if gap is None else gap
-        for line in _wrap(text, width, size.scale, size.thickness, max_lines):
+        for line in overlay.wrap_text(text, width, size.scale, size.thickness, max_lines):
             box = self.text(line, (x + width // 2 if center else x, y), size, color, role,
                             anchor="tc" if center else "tl")
             y = box[3] + gap
         return y
 
     def lines(self, text: str, width: int, size: Size, max_lines: int = 4) -> int:
-        return len(_wrap(text, width, size.scale, size.thickness, max_lines))
+        return len(overlay.wrap_text(text, width, size.scale, size.thickness, max_lines))
 
     def line_h(self, size: Size, gap: int | None = None) -> int:
         _, th, base = self.size("Hg", size)
@@ -201,37 +201,6 @@ class _Pen:
 
 _SPRITES: dict[tuple, np.ndarray] = {}  # text drawn on black, by (text, size, colour, pad, fill)
 
-
-@functools.lru_cache(maxsize=512)
-def _wrap(text: str, width: int, scale: float, thickness: int, max_lines: int) -> tuple[str, ...]:
-    """Greedy wrap to ``width`` pixels; a word too wide for a line is broken after its hyphens."""
-    def wide(t: str) -> bool:
-        return overlay.text_size(t, scale, thickness)[0][0] > width
-
-    pieces: list[tuple[str, bool]] = []  # (piece, a space before it)
-    for word in overlay.ascii_text(text).split():
-        parts = [word]
-        if wide(word) and "-" in word.strip("-"):
-            parts = [p + "-" for p in word.split("-")[:-1]] + [word.split("-")[-1]]
-        pieces += [(part, k == 0) for k, part in enumerate(parts) if part]
-    lines: list[str] = []
-    line = ""
-    for piece, spaced in pieces:
-        trial = (f"{line} {piece}" if spaced else line + piece) if line else piece
-        if line and wide(trial):
-            lines.append(line)
-            line = piece
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and wide(last + "..."):
-            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
-        lines[-1] = last.rstrip(".") + "..."
-    return tuple(lines)
 
 
 def _panel(canvas: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float = 0.8) -> None:
@@ -376,7 +345,7 @@ def _draw_summary(pen: _Pen, summary: dict | None) -> None:
 
 def _fit(pen: _Pen, text: str, width: int, size: Size) -> str:
     """``text`` cut (with "...") to fit ``width`` pixels on one line."""
-    lines = _wrap(text, width, size.scale, size.thickness, 1)
+    lines = overlay.wrap_text(text, width, size.scale, size.thickness, 1)
     return lines[0] if lines else ""
 
 

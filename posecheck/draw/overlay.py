@@ -209,27 +209,39 @@ def text_size(text: str, scale: float, thickness: int) -> tuple[tuple[int, int],
 
 
 def wrap_text(text: str, max_width: int, scale: float, thickness: int, max_lines: int = 3) -> list[str]:
-    """Greedy word wrap so each line fits ``max_width`` pixels."""
+    """Greedy word wrap so each line fits ``max_width`` pixels; a word too wide for a line is
+    broken after its hyphens, and a cut last line ends in "..." that still fits."""
     return list(_wrap_text(text, max_width, scale, thickness, max_lines))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=512)
 def _wrap_text(text: str, max_width: int, scale: float, thickness: int, max_lines: int) -> tuple[str, ...]:
-    words = ascii_text(text).split()
+    def wide(t: str) -> bool:
+        return text_size(t, scale, thickness)[0][0] > max_width
+
+    pieces: list[tuple[str, bool]] = []  # (piece, a space before it)
+    for word in ascii_text(text).split():
+        parts = [word]
+        if wide(word) and "-" in word.strip("-"):
+            parts = [p + "-" for p in word.split("-")[:-1]] + [word.split("-")[-1]]
+        pieces += [(part, k == 0) for k, part in enumerate(parts) if part]
     lines: list[str] = []
     line = ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if line and text_size(trial, scale, thickness)[0][0] > max_width:
+    for piece, spaced in pieces:
+        trial = (f"{line} {piece}" if spaced else line + piece) if line else piece
+        if line and wide(trial):
             lines.append(line)
-            line = word
+            line = piece
         else:
             line = trial
     if line:
         lines.append(line)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(".") + "..."
+        last = lines[-1]
+        while last and wide(last + "..."):
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        lines[-1] = last.rstrip(".") + "..."
     return tuple(lines)
 
 
