@@ -50,9 +50,9 @@ from __future__ import annotations
 import math
 
 from posecheck.core import geometry as g
-from posecheck.core.features import Body, lm, world_line_rotation
+from posecheck.core.features import Body, lm, world_line_rotation, world_shoulder_rotation
 from posecheck.core.landmarks import PoseLandmark as L
-from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.base import MIN_VISIBILITY, Exercise, Goal, Rule, register
 
 # Sideways nose offset (in torso lengths) of a head turned fully to the side.
 HEAD_TURN_FULL = 0.30
@@ -71,7 +71,14 @@ def _torso(body: Body) -> float:
 
 
 def working_side(body: Body) -> str:
-    """The side of the bent knee: the higher knee, or the more bent one when they are level."""
+    """The side of the bent knee: the higher knee, or the more bent one when they are level.
+
+    A knee the model places outside the picture (or cannot see) is not compared: when only one
+    knee is seen, that is the working one (the knee rules could not judge the other).
+    """
+    seen = [s for s in ("left", "right") if body.trusted(lm(s, "KNEE"), MIN_VISIBILITY)]
+    if len(seen) == 1:
+        return seen[0]
     px = body.px
     dy = g.safe_ratio(px[L.RIGHT_KNEE][1] - px[L.LEFT_KNEE][1], _torso(body))  # > 0: left knee higher
     if math.isfinite(dy) and abs(dy) >= LEVEL_KNEES:
@@ -132,8 +139,12 @@ def _open_shoulders_deg(body: Body) -> float:
 
 
 def _world_twist_deg(body: Body) -> float:
-    """How far the head is turned against the pelvis in 3D (deg, either way; see the module notes)."""
-    return abs(world_line_rotation(body, L.LEFT_EAR, L.RIGHT_EAR))
+    """How far the head and the trunk are turned apart in 3D (deg, either way; see the module notes):
+    the head's turn against the pelvis, or against the chest where that is the larger."""
+    head = world_line_rotation(body, L.LEFT_EAR, L.RIGHT_EAR)
+    chest = world_shoulder_rotation(body)
+    neck = (head - chest + 180.0) % 360.0 - 180.0  # the head against the chest
+    return max(abs(head), abs(neck))
 
 
 def twist(body: Body, side: str) -> float:
