@@ -164,9 +164,8 @@ def _world_twist_deg(body: Body) -> float:
 
 def twist(body: Body, side: str) -> float:
     """How far the upper body is turned (deg): the head's turn against the pelvis or the chest in 3D,
-    the larger; without
-    world landmarks, the stronger of two 2D cues, the head turn off the shoulders' middle and the
-    shoulders' width against the hips' (see the module notes)."""
+    the larger; without world landmarks, the stronger of two 2D cues, the head turn off the
+    shoulders' middle and the shoulders' width against the hips' (see the module notes)."""
     turned = _world_twist_deg(body)
     if math.isfinite(turned):
         return turned
