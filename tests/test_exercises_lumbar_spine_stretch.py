@@ -114,13 +114,14 @@ def test_lumbar_view_and_hidden_feet():
     assert lumbar(SEATED_TWIST, vis={"RIGHT_ANKLE": 0.1, "LEFT_ANKLE": 0.1}).state is State.UNCERTAIN
 
 
-def _world(head_turn_deg: float) -> dict[str, tuple[float, float, float]]:
-    """Metric landmarks of someone sitting tall (y down, z away from the camera), the head turned
-    ``head_turn_deg`` toward their own left against square hips."""
+def _world(head_turn_deg: float, chest_turn_deg: float = 0.0) -> dict[str, tuple[float, float, float]]:
+    """Metric landmarks of someone sitting tall (y down, z away from the camera), the head and the
+    chest turned ``head_turn_deg`` and ``chest_turn_deg`` toward their own left against square hips."""
     import math
-    t = math.radians(head_turn_deg)
+    t, c = math.radians(head_turn_deg), math.radians(chest_turn_deg)
     return {"LEFT_HIP": (0.12, 0.0, 0.0), "RIGHT_HIP": (-0.12, 0.0, 0.0),
-            "LEFT_SHOULDER": (0.18, -0.5, 0.0), "RIGHT_SHOULDER": (-0.18, -0.5, 0.0),
+            "LEFT_SHOULDER": (0.18 * math.cos(c), -0.5, -0.18 * math.sin(c)),
+            "RIGHT_SHOULDER": (-0.18 * math.cos(c), -0.5, 0.18 * math.sin(c)),
             "LEFT_EAR": (0.08 * math.cos(t), -0.68, -0.08 * math.sin(t)),
             "RIGHT_EAR": (-0.08 * math.cos(t), -0.68, 0.08 * math.sin(t))}
 
@@ -135,3 +136,23 @@ def test_lumbar_twist_from_world_landmarks():
     square = assess("lumbar_spine_stretch", pose(SEATED_TWIST, world=_world(5.0)))
     assert result(square, "twist").ok is False
     assert square.cue == "Turn your chest and shoulders further toward the bent knee"
+
+
+def test_lumbar_twist_head_turned_apart_from_the_chest():
+    # The chest turned left, the head looking back over the right shoulder (near square to the
+    # hips), or the face kept to the camera: the head against the chest shows the twist.
+    back = assess("lumbar_spine_stretch", pose(SQUARE, world=_world(-15.0, 20.0)))
+    assert result(back, "twist").value == pytest.approx(35.0, abs=0.5)
+    assert result(back, "twist").ok is True
+    assert result(assess("lumbar_spine_stretch", pose(SQUARE, world=_world(0.0, 40.0))), "twist").ok is True
+    # Half untwisted: the chest still round, the head come back most of the way the same way.
+    half = assess("lumbar_spine_stretch", pose(SQUARE, world=_world(15.0, 28.0)))
+    assert result(half, "twist").value == pytest.approx(15.0, abs=0.5)
+    assert result(half, "twist").ok is False
+
+
+def test_lumbar_knee_outside_the_picture_is_not_the_working_one():
+    # The left knee is the higher, but the model puts it beyond the image edge: the right one is judged.
+    cropped = moved(SEATED_TWIST, LEFT_KNEE=(1040, 480))
+    assert lumbar(SEATED_TWIST).side == "left"
+    assert lumbar(cropped).side == "right"

@@ -230,10 +230,11 @@ def world_lateral_flexion(body: Body) -> float:
     return math.degrees(math.atan2(float(trunk @ across), float(trunk @ WORLD_UP)))
 
 
-def world_line_rotation(body: Body, left: int, right: int) -> float:
+def world_line_rotation(body: Body, left: int, right: int,
+                        base_left: int = L.LEFT_HIP, base_right: int = L.RIGHT_HIP) -> float:
     """Rotation of the line right -> left (two landmarks of the upper body, e.g. the shoulders
-    or the ears) against the hip line about the trunk (deg), positive turning toward the
-    person's own left.
+    or the ears) against the line base_right -> base_left (the hips unless told) about the
+    trunk (deg), positive turning toward the person's own left.
 
     Both lines are projected onto the plane across the trunk and the signed
     angle between them is taken: 0 with the line square over the hips, whatever
@@ -242,9 +243,9 @@ def world_line_rotation(body: Body, left: int, right: int) -> float:
     """
     axis = _unit(world_trunk(body))
     line = _world(body, left) - _world(body, right)
-    hips = _world(body, L.LEFT_HIP) - _world(body, L.RIGHT_HIP)
+    base = _world(body, base_left) - _world(body, base_right)
     s = _unit(line - axis * float(line @ axis))
-    h = _unit(hips - axis * float(hips @ axis))
+    h = _unit(base - axis * float(base @ axis))
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(h))):
         return math.nan
     return math.degrees(math.atan2(float(np.cross(h, s) @ axis), float(h @ s)))

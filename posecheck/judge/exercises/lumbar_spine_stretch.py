@@ -4,7 +4,9 @@ One leg is bent with its foot on the floor (beside or over the other leg); the
 upper body turns toward the bent knee and the opposite arm holds that knee.
 The working side is the side of the bent knee, which is the side the trunk
 turns toward: the higher of the two knees (the bent knee points up), or, when
-the knees are level, the more bent one.
+the knees are level, the more bent one. A knee the model puts outside the
+picture (a photo cropped at the knee) is not compared: the seen one is taken,
+since the knee rules could not judge the other anyway.
 
 The opposite arm holds the knee; since the model often swaps the legs' sides
 when they cross, the rule accepts either arm at the knee.
@@ -25,9 +27,21 @@ the shoulder line's turn of square chests (0-21 degrees) overlaps that of good
 twists (4-47), and a half-untwisted trunk (the chest still 25-30 degrees round,
 the head come back to the front) still reads as a twist. The turn counts in
 either direction: the side is told by the knee, which the model often swaps
-when the legs cross, and some people look back over the other shoulder in a
-good twist. Someone square who only turns the head far enough passes; a twist
-with the face kept square to the hips is missed.
+when the legs cross.
+
+The head against the pelvis misses two good twists: the head looking back over
+the other shoulder (the chest turned one way, the head the other, so the head
+ends up near square to the hips) and the face kept to the camera over a turned
+chest. Both show as the head turned against the chest the other way, so the
+twist is the larger of the head's turn against the pelvis and the head's turn
+against the chest. Someone square gets the same figure from both (the chest
+over the hips), and the half-untwisted trunk above (chest and head turned the
+same way, the head less) still does not read as a twist, so the shoulders'
+poor depth only adds where the head and the chest turn apart. On the labelled
+photos this accepts the two looking back over the other shoulder and the one
+facing the camera, and rejects the same faults as before. Someone square who
+only turns the head far enough passes; a twist with the head turned exactly
+as far as the chest, both little against the hips, is missed.
 
 Without world landmarks (a pose with no depth) two 2D cues stand in, the
 stronger counting:
@@ -52,7 +66,7 @@ import math
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm, world_line_rotation
 from posecheck.core.landmarks import PoseLandmark as L
-from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
+from posecheck.judge.exercises.base import MIN_VISIBILITY, Exercise, Goal, Rule, register
 
 # Sideways nose offset (in torso lengths) of a head turned fully to the side.
 HEAD_TURN_FULL = 0.30
@@ -71,7 +85,14 @@ def _torso(body: Body) -> float:
 
 
 def working_side(body: Body) -> str:
-    """The side of the bent knee: the higher knee, or the more bent one when they are level."""
+    """The side of the bent knee: the higher knee, or the more bent one when they are level.
+
+    A knee the model places outside the picture (or cannot see) is not compared: when only one
+    knee is seen, that is the working one (the knee rules could not judge the other).
+    """
+    seen = [s for s in ("left", "right") if body.trusted(lm(s, "KNEE"), MIN_VISIBILITY)]
+    if len(seen) == 1:
+        return seen[0]
     px = body.px
     dy = g.safe_ratio(px[L.RIGHT_KNEE][1] - px[L.LEFT_KNEE][1], _torso(body))  # > 0: left knee higher
     if math.isfinite(dy) and abs(dy) >= LEVEL_KNEES:
@@ -132,14 +153,19 @@ def _open_shoulders_deg(body: Body) -> float:
 
 
 def _world_twist_deg(body: Body) -> float:
-    """How far the head is turned against the pelvis in 3D (deg, either way; see the module notes)."""
-    return abs(world_line_rotation(body, L.LEFT_EAR, L.RIGHT_EAR))
+    """How far the head and the trunk are turned apart in 3D (deg, either way; see the module notes):
+    the head's turn against the pelvis, or against the chest where that is the larger."""
+    against_hips = abs(world_line_rotation(body, L.LEFT_EAR, L.RIGHT_EAR))
+    against_chest = abs(world_line_rotation(body, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    if not (math.isfinite(against_hips) and math.isfinite(against_chest)):
+        return math.nan
+    return max(against_hips, against_chest)
 
 
 def twist(body: Body, side: str) -> float:
-    """How far the upper body is turned (deg): the head's turn against the pelvis in 3D; without
-    world landmarks, the stronger of two 2D cues, the head turn off the shoulders' middle and the
-    shoulders' width against the hips' (see the module notes)."""
+    """How far the upper body is turned (deg): the head's turn against the pelvis or the chest in 3D,
+    the larger; without world landmarks, the stronger of two 2D cues, the head turn off the
+    shoulders' middle and the shoulders' width against the hips' (see the module notes)."""
     turned = _world_twist_deg(body)
     if math.isfinite(turned):
         return turned
@@ -225,12 +251,13 @@ LUMBAR_SPINE_STRETCH = register(Exercise(
         Rule(
             name="twist",
             description=("turn of the upper body (deg): the head's (ear line's) rotation against the hips "
-                         "in 3D, either way; without depth a 2D proxy"),
+                         "or against the shoulders in 3D, the larger, either way; without depth a 2D proxy"),
             measure=twist,
             low=TWIST_MIN_DEG, high=TWIST_MAX_DEG,
             cue_low="Turn your chest and shoulders further toward the bent knee",
             cue_high="",
-            landmarks=("NOSE", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"),
+            # The lines the 3D turn is read from; the nose of the 2D head-turn cue is checked by view_ok.
+            landmarks=("LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"),
             joint="{side}_SHOULDER",
         ),
         Rule(
