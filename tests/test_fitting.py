@@ -127,6 +127,19 @@ def test_a_gate_takes_in_faulty_photos_and_keeps_out_other_poses():
     assert fit.agreement["after"] == 1.0
 
 
+def test_a_tie_goes_to_the_smaller_move_not_to_rejecting_other_poses():
+    # Correct photos at 30-38, faults at 52-58, two photos of other poses at 43 and 45
+    # that every other rule accepts. Bounds at 48.5 (between 45 and 52) and at 40.5
+    # (between 38 and 43) put the same labelled photos right; only the far one also
+    # rejects the other poses. The smaller move wins: the false acceptances are capped
+    # (here two of 22 are allowed), they do not pull a bound into the correct photos' range.
+    samples = ([sample(ACCEPT, a) for a in (30, 34, 38)] + [sample(REJECT, a) for a in (52, 55, 58)]
+               + [sample(OTHER_POSE, a) for a in (43, 45)]
+               + [sample(OTHER_POSE, 5, file=f"far{i}") for i in range(20)])
+    fit = fit_ranges(TOY, samples, FitSettings(max_false_acceptance=0.1))
+    assert fit.ranges["angle"] == (20.0, 48.5) and fit.agreement["false_acceptances_after"] == 2
+
+
 def test_no_move_raises_false_acceptance_above_the_cap():
     # Widening would put three correct photos right but accept the two photos of other
     # poses among them (of 20 other poses): allowed up to 10%, not at 0%.
