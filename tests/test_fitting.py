@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from conftest import REPO
@@ -91,6 +91,17 @@ def test_a_bound_never_moves_for_one_photo():
     samples.append(sample(REJECT, 57))
     assert fit_ranges(TOY, samples).ranges["angle"] == (20.0, 51.5)
     assert fit_ranges(TOY, samples, FitSettings(min_gain=3)).ranges["angle"] == (20.0, 60.0)
+
+
+def test_a_bound_never_moves_for_one_sources_photos():
+    # Two faults put right are enough, but not when one source holds both: holding that
+    # source out could never check the move. With a second source they count.
+    accepted_ = [sample(ACCEPT, a) for a in (30, 40, 48)]
+    one = [replace(sample(REJECT, a), source="repo-a") for a in (55, 57)]
+    assert fit_ranges(TOY, accepted_ + one).ranges["angle"] == (20.0, 60.0)
+    two = [one[0], replace(one[1], source="repo-b")]
+    assert fit_ranges(TOY, accepted_ + two).ranges["angle"] == (20.0, 51.5)
+    assert fit_ranges(TOY, accepted_ + one, FitSettings(min_sources=1)).ranges["angle"] == (20.0, 51.5)
 
 
 def test_widening_past_the_last_photo_keeps_a_margin():
