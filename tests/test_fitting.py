@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from conftest import REPO
@@ -93,6 +93,17 @@ def test_a_bound_never_moves_for_one_photo():
     assert fit_ranges(TOY, samples, FitSettings(min_gain=3)).ranges["angle"] == (20.0, 60.0)
 
 
+def test_a_bound_never_moves_for_one_sources_photos():
+    # Two faults put right are enough, but not when one source holds both: holding that
+    # source out could never check the move. With a second source they count.
+    accepted_ = [sample(ACCEPT, a) for a in (30, 40, 48)]
+    one = [replace(sample(REJECT, a), source="repo-a") for a in (55, 57)]
+    assert fit_ranges(TOY, accepted_ + one).ranges["angle"] == (20.0, 60.0)
+    two = [one[0], replace(one[1], source="repo-b")]
+    assert fit_ranges(TOY, accepted_ + two).ranges["angle"] == (20.0, 51.5)
+    assert fit_ranges(TOY, accepted_ + one, FitSettings(min_sources=1)).ranges["angle"] == (20.0, 51.5)
+
+
 def test_widening_past_the_last_photo_keeps_a_margin():
     # Three correct photos at 62-66 are rejected by the coded high of 60 and no fault
     # lies above them: the bound goes past the last one by 10% of the accepted spread.
@@ -125,6 +136,19 @@ def test_a_gate_takes_in_faulty_photos_and_keeps_out_other_poses():
     assert fit.agreement["false_acceptances_after"] == 0
     # Pooled agreement would not have moved the gate for the faults; balanced keeps both classes in view.
     assert fit.agreement["after"] == 1.0
+
+
+def test_a_tie_goes_to_the_smaller_move_not_to_rejecting_other_poses():
+    # Correct photos at 30-38, faults at 52-58, two photos of other poses at 43 and 45
+    # that every other rule accepts. Bounds at 48.5 (between 45 and 52) and at 40.5
+    # (between 38 and 43) put the same labelled photos right; only the far one also
+    # rejects the other poses. The smaller move wins: the false acceptances are capped
+    # (here two of 22 are allowed), they do not pull a bound into the correct photos' range.
+    samples = ([sample(ACCEPT, a) for a in (30, 34, 38)] + [sample(REJECT, a) for a in (52, 55, 58)]
+               + [sample(OTHER_POSE, a) for a in (43, 45)]
+               + [sample(OTHER_POSE, 5, file=f"far{i}") for i in range(20)])
+    fit = fit_ranges(TOY, samples, FitSettings(max_false_acceptance=0.1))
+    assert fit.ranges["angle"] == (20.0, 48.5) and fit.agreement["false_acceptances_after"] == 2
 
 
 def test_no_move_raises_false_acceptance_above_the_cap():

@@ -64,13 +64,15 @@ def exercise_samples(photos: list[PhotoLabel], bodies: dict[str, Body | None],
                      coded: Exercises) -> dict[str, list[Sample]]:
     """Every photo that counts for fitting, as each exercise sees it (computed once, fitted many times)."""
     out: dict[str, list[Sample]] = {}
+    folds = source_folds(photos)  # a bound never moves for one source's photos (FitSettings.min_sources)
     for ex_id, exercise in coded.items():
         out[ex_id] = []
         for photo in photos:
             kind = sample_kind(photo, ex_id)
             if kind is not None:
                 names = (agreement.fault_rules(ex_id, photo.fault) or ()) if kind == REJECT else ()
-                out[ex_id].append(sample_of(exercise, bodies[photo.file], photo.file, kind, names))
+                out[ex_id].append(sample_of(exercise, bodies[photo.file], photo.file, kind, names,
+                                            folds[photo.file]))
     return out
 
 
