@@ -67,9 +67,11 @@ separates the actor from the side at both heights is the knee line's length in
 the image (the knees stack toward the camera as they drop): 0.09-0.45 torso
 lengths dropped, 0.00-0.09 up in the middle; it does not carry to 30 deg off the
 side at floor height (0.19-0.41 against 0.06-0.24), where the knee line of the
-undropped knees already shows, nor, against the shoulder line (the same
-direction when the knees are up), to the real clip's drop away from the camera
-(0.03-0.06, as in the middle), so it is not used.
+undropped knees already shows, nor to the real clip's drop away from the camera
+(0.03-0.06, as with its knees up in the middle, 0.01-0.08); read against the
+shoulder line (the same direction in the image when the knees are up) it is
+noisier still, MediaPipe spreading the overlapped shoulders to 0.1-0.4 torso
+lengths. So it is not used.
 """
 
 from __future__ import annotations
