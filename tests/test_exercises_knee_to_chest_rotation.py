@@ -164,3 +164,25 @@ def test_rotation_side_view_shoulders_down():
     a = check_fails("knee_to_chest_rotation", pose(propped, visibility=FAR_RIGHT), "shoulders_down",
                     "Keep both shoulders on the floor")
     assert next(r for r in a.results if r.name == "shoulders_down").value < 0.5
+
+
+def test_rotation_side_view_from_above_knees_on_the_floor():
+    # From above the shoulder line spreads past the side view's 0.3 torso lengths (90 px of
+    # 240), but the trunk runs across the image: still the side view. The knees lie on the
+    # floor on the camera's side, below the trunk line: dropped (taken as 90) toward the camera.
+    above = rot_side(LEFT_SHOULDER=(540, 345), RIGHT_SHOULDER=(540, 255), LEFT_KNEE=(190, 335),
+                     RIGHT_KNEE=(190, 322))
+    from posecheck.judge.exercises.knee_to_chest_rotation import is_side_view
+    assert is_side_view(compute_features(above))
+    a = assess("knee_to_chest_rotation", above)
+    assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
+    assert a.side == "left"
+    assert next(r for r in a.results if r.name == "knees_dropped").value == 75.0
+
+
+def test_rotation_side_view_knees_under_the_body_fail():
+    # On all fours the knees stand a thigh length below the trunk line: not a drop to the floor.
+    fours = rot_side(LEFT_KNEE=(300, 480), RIGHT_KNEE=(300, 470))
+    a = assess("knee_to_chest_rotation", fours)
+    assert a.state is not State.CORRECT
+    assert next(r for r in a.results if r.name == "knees_dropped").value > 85.0
