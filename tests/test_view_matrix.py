@@ -67,3 +67,16 @@ def test_every_listed_view_accepts_correct_and_rejects_faulty_frames(matrix, ex_
     for cell in cells.values():
         assert cell.correct and cell.faulty
     assert not failing, format_matrix({ex_id: cells})
+
+
+def test_the_frame_listing_gives_each_frame_its_pose_state_and_rule_values():
+    from posecheck.synthetic.view_matrix import format_frames
+
+    class NobodySeen:  # no model run: every frame finds nobody
+        def pose(self, image):
+            return None
+
+    lines = format_frames(NobodySeen(), registry()["lumbar_spine_stretch"], ["front"], jitters=(0.0,)).splitlines()
+    # two heights, both sides, one jitter, the correct pose and the fault
+    assert len(lines) == len(HEIGHTS) * 2 * 2
+    assert all(line.split()[:2] in (["front", h] for h in HEIGHTS) and "NO_PERSON" in line for line in lines)

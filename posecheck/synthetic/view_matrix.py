@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.core.features import compute_features
-from posecheck.core.types import Frame, Pose, State
+from posecheck.core.types import Assessment, Frame, Pose, State
 from posecheck.judge.exercises import registry
 from posecheck.judge.exercises.base import Exercise, judge
 from posecheck.judge.exercises.views import CAMERA_VIEWS
@@ -162,16 +162,39 @@ class PoseSource:
             self._estimator = None
 
 
-def frame_state(source: PoseSource, exercise: Exercise, kind: str, side: str | None, view: str,
-                height: str, jitter: float) -> State:
+def frame_assessment(source: PoseSource, exercise: Exercise, kind: str, side: str | None, view: str,
+                     height: str, jitter: float) -> Assessment:
+    """How one frame of the matrix was judged (the state, each rule's value and verdict)."""
     design = DESIGNS[exercise.id]
     sk = forward_kinematics(design.pose(kind, side))
     cam = fit_view(camera(view, height, side, jitter, elevation(height, sk)), [np.concatenate([p.points() for p in sk.parts])],
                    margin=0.08)
     pose = source.pose(render_skeleton(sk, cam))
-    if pose is None:
-        return State.NO_PERSON
-    return judge(exercise, compute_features(pose), still=True).state
+    return judge(exercise, compute_features(pose) if pose is not None else None, still=True)
+
+
+def frame_state(source: PoseSource, exercise: Exercise, kind: str, side: str | None, view: str,
+                height: str, jitter: float) -> State:
+    return frame_assessment(source, exercise, kind, side, view, height, jitter).state
+
+
+def format_frames(source: PoseSource, exercise: Exercise, views: list[str],
+                  jitters: tuple[float, ...] = JITTER) -> str:
+    """One line per frame of the given views: the pose, the state, each rule's value (``!`` failed,
+    ``?`` not judged), to see why a cell falls short."""
+    design = DESIGNS[exercise.id]
+    lines = []
+    for view in views:
+        for height in HEIGHTS:
+            for side in ("left", "right") if design.sided else (None,):
+                for jitter in jitters:
+                    for kind in correct_kinds(exercise.id) + fault_kinds(exercise.id):
+                        a = frame_assessment(source, exercise, kind, side, view, height, jitter)
+                        values = " ".join(f"{r.name}={r.value:.2f}{'' if r.ok else '?' if r.ok is None else '!'}"
+                                          for r in a.results)
+                        lines.append(f"{view:<8}{height:<5}{side or '-':<6}{jitter:+4.0f} {kind:<9}"
+                                     f"{a.state.name:<10}{a.side or '-':<6}{values}")
+    return "\n".join(lines)
 
 
 def measure_cell(source: PoseSource, exercise: Exercise, view: str, height: str,
@@ -227,10 +250,18 @@ def main(argv: list[str] | None = None) -> int:
                                      description="print the synthetic view matrix of every exercise")
     parser.add_argument("--exercise", action="append", choices=EXERCISE_IDS, help="only this one (repeatable)")
     parser.add_argument("--cache", metavar="DIR", help="pose cache folder (default: POSECHECK_CACHE)")
+    parser.add_argument("--frames", metavar="VIEW", action="append", choices=list(VIEWS),
+                        help="print each frame of this view (repeatable) with its rule values instead")
     args = parser.parse_args(argv)
+    if args.frames and not args.exercise:
+        parser.error("--frames needs --exercise")
     source = PoseSource(args.cache)
     try:
-        print(format_matrix(measure(source, args.exercise)))
+        if args.frames:
+            reg = registry()
+            print("\n\n".join(format_frames(source, reg[e], args.frames) for e in args.exercise))
+        else:
+            print(format_matrix(measure(source, args.exercise)))
     finally:
         source.close()
     return 0
