@@ -16,11 +16,24 @@ The head is judged by where the face points (``face_lift``), the hands by the
 upper arm's tilt (``upper_arm_forward``): elbows toward the head mean the palms
 are placed forward of the shoulders. The coded ranges of these two come from the
 strict labels' definitions; the shipped ones are fitted (``fitted/cobra.json``).
+
+Hips off the floor are also read in 3D (``hips_down``: the hips' height above the
+wrist-ankle line on the world landmarks), the same from any camera; the image rises
+tilt with the camera off the side (the leg line recedes in depth: a pelvis on the
+floor reads 13-20 deg seen 30 deg toward the head from a table). The views judged
+(``views``) are those the synthetic view matrix passes at 95%: none yet. From the
+side the floor camera passes; from a table's height one upward-dog frame in four
+is read with the hips just under the 3D bound. 30 deg off the side the shin's
+image rise (``knees_down``, which alone keeps real upward dogs out: in 3D their
+knees read like a cobra's) rejects cobras seen toward the head, and the model
+folds the legs of cobras seen toward the feet.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from posecheck.core import geometry as g
 from posecheck.core.features import Body, lm
@@ -46,6 +59,31 @@ def hip_rise(body: Body, side: str) -> float:
     ankle); 15 and more when the hips are lifted as in an upward dog or a plank.
     """
     return _rise(body, side, "ANKLE", "HIP")
+
+
+def hips_above_support(body: Body, side: str) -> float:
+    """Height of the hips above the line from the wrists to the ankles (the hands and feet on the
+    floor), in torso lengths, in 3D on the world landmarks (midpoints of both sides); without them,
+    the same in the image on the ``side`` given.
+
+    A distance from a line needs no horizontal, so it reads the same from any camera; the image rises
+    (``hip_rise``) tilt with the camera's height off the side (the legs' line recedes in depth).
+    Prone, the hip joint lies some 5-7 cm above that line (half the pelvis's depth above the floor,
+    the line a few cm up at the wrists and toes), about 0.1-0.15 torso lengths; hips lifted clear of
+    the floor, as in an upward dog, put it 0.5 and more. The world landmarks' depth is rough, so a
+    prone pelvis reads up to ~0.36 on the strict-correct photos.
+    """
+    if body.world is not None:
+        w = np.asarray(body.world, float)
+
+        def mid(stem: str) -> np.ndarray:
+            return (w[lm("left", stem)] + w[lm("right", stem)]) / 2.0
+
+        torso = float(np.linalg.norm(mid("SHOULDER") - mid("HIP")))
+        if math.isfinite(torso) and torso >= 1e-4:
+            return g.height_above_line_3d(mid("HIP"), mid("WRIST"), mid("ANKLE")) / torso
+    h, wr, a = (body.point(lm(side, stem)) for stem in ("HIP", "WRIST", "ANKLE"))
+    return g.safe_ratio(g.height_above_line(h, wr, a), body.features["torso_length_px"])
 
 
 def thigh_rise(body: Body, side: str) -> float:
@@ -190,6 +228,21 @@ COBRA = register(Exercise(
             cue_low="", cue_high="Keep your hips on the floor",
             landmarks=("{side}_HIP", "{side}_ANKLE"),
             joint="{side}_HIP",
+        ),
+        Rule(
+            name="hips_down",
+            description="the hips stay on the floor: hip height above the wrist-ankle line "
+                        "(3D, torso lengths)",
+            measure=hips_above_support,
+            # Above every strict-correct cobra photo (to 0.36, depth noise on a pelvis resting on the
+            # floor) and below hips lifted ~20 cm clear of the floor (0.4 torso lengths of ~0.5 m).
+            low=-2.0, high=0.4,
+            cue_low="", cue_high="Keep your hips on the floor",
+            # Trusted on the near side: the far side is hidden from the side, but the model still
+            # places it in 3D (the midpoints then lean on the near side's own placement).
+            landmarks=("{side}_HIP", "{side}_WRIST", "{side}_ANKLE"),
+            joint="{side}_HIP",
+            unit="torso",
         ),
         Rule(
             name="thighs_down",
