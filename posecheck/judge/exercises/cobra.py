@@ -74,7 +74,7 @@ def hips_above_support(body: Body, side: str) -> float:
     table, at the elbow's height); the up direction rather than the whole distance, because the wrist
     is placed out beside the shoulder, wider than the hip. Prone, the hip joint lies some 5-7 cm above
     that line (half the pelvis's depth above the floor, the line a few cm up at the wrist and toes):
-    about 0.1-0.15 torso lengths, 0.02-0.35 on the strict-correct photos (depth noise); hips lifted
+    about 0.1-0.15 torso lengths, 0.02-0.35 on the strict-correct cobra photos (depth noise); hips lifted
     clear of the floor, as in an upward dog, put it 0.5 and more.
     """
     h, wr, a = (lm(side, stem) for stem in ("HIP", "WRIST", "ANKLE"))
@@ -244,7 +244,8 @@ COBRA = register(Exercise(
                         "(3D, torso lengths)",
             measure=hips_above_support,
             # Above the strict-correct cobra photos (to 0.35, depth noise on a pelvis resting on the
-            # floor) and at hips lifted ~20 cm clear of the floor (0.4 torso lengths of ~0.5 m).
+            # floor; upward_dog_017, its legs misplaced, reads 0.83 and fails the leg gates too) and
+            # at hips lifted ~20 cm clear of the floor (0.4 torso lengths of ~0.5 m).
             low=-2.0, high=0.4,
             cue_low="", cue_high="Keep your hips on the floor",
             landmarks=("{side}_HIP", "{side}_WRIST", "{side}_ANKLE"),
