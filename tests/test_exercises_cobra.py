@@ -96,3 +96,26 @@ def test_cobra_wrong_view_and_hidden_wrist_are_uncertain():
     assert a.state is State.UNCERTAIN and a.cue == "Turn so the camera sees you from the side"
     hidden = pose(COBRA, visibility={"LEFT_WRIST": 0.1, "RIGHT_WRIST": 0.1})
     assert assess("cobra", hidden).state is State.UNCERTAIN
+
+
+def _prone_world(hip_lift: float, turn_deg: float = 0.0) -> dict[str, tuple[float, float, float]]:
+    """World landmarks (metres, y down, origin between the hips) of a cobra lying along z, the hips
+    ``hip_lift`` metres higher off the floor, seen from ``turn_deg`` round the vertical."""
+    import math
+    c, s = math.cos(math.radians(turn_deg)), math.sin(math.radians(turn_deg))
+    points = {"LEFT_HIP": (0.09, 0.0, 0.0), "RIGHT_HIP": (-0.09, 0.0, 0.0),
+              "LEFT_SHOULDER": (0.17, -0.25, 0.4), "RIGHT_SHOULDER": (-0.17, -0.25, 0.4),
+              "LEFT_WRIST": (0.2, 0.07 + hip_lift, 0.42), "LEFT_ANKLE": (0.1, 0.05 + hip_lift, -0.85)}
+    return {k: (x * c + z * s, y, -x * s + z * c) for k, (x, y, z) in points.items()}
+
+
+def test_hips_down_reads_the_hips_height_in_3d_from_any_direction_round_the_person():
+    from posecheck.core.features import compute_features
+    from posecheck.judge.exercises.cobra import hips_above_support
+    down = [hips_above_support(compute_features(pose(COBRA, world=_prone_world(0.0, t))), "left")
+            for t in (0.0, 30.0, -30.0)]
+    up = [hips_above_support(compute_features(pose(COBRA, world=_prone_world(0.25, t))), "left")
+          for t in (0.0, 30.0, -30.0)]
+    assert max(down) - min(down) < 1e-6 and max(up) - min(up) < 1e-6
+    assert 0.05 < down[0] < 0.2 < 0.4 < up[0]
+    check_fails("cobra", pose(COBRA, world=_prone_world(0.25, 30.0)), "hips_down", "Keep your hips on the floor")

@@ -276,12 +276,17 @@ def _cobra_poses() -> dict[str, ActorPose]:
                   bounds={"l_elbow": (0, 155), "r_elbow": (0, 155)})
         return p.replace(neck_flex=-trunk * 0.8 - 12.0)
 
-    def cobra(trunk: float, elbow_angle: float) -> ActorPose:
+    def cobra(trunk: float, elbow_angle: float | None = None, forward: float | None = None) -> ActorPose:
+        """The chest lifted ``trunk`` degrees, hands on the floor: with the elbow opened to
+        ``elbow_angle``, or with the wrist ``forward`` metres ahead of the shoulder (the elbow bends
+        as it must)."""
         p = base.replace(spine_flex=-trunk * 1.5, l_shoulder_flex=40.0, r_shoulder_flex=40.0,
                          l_elbow=30.0, r_elbow=30.0)
+        if elbow_angle is None:  # start near the bent-elbow answer (elbows back beside the ribs)
+            p = p.replace(l_shoulder_flex=-10.0, r_shoulder_flex=-10.0, l_elbow=80.0, r_elbow=80.0)
         p = solve(p, ["spine_flex"], lambda sk: np.array([(_trunk_from_floor(_px(sk, v)) - trunk) / 100.0]))
         p = solve(p, ["*shoulder_flex", "*elbow", "*wrist", "*hip_flex"],
-                  lambda sk: np.array(hands(sk, None) + elbow(sk, elbow_angle)),
+                  lambda sk: np.array(hands(sk, forward) + ([] if elbow_angle is None else elbow(sk, elbow_angle))),
                   bounds={"l_elbow": (0, 155), "r_elbow": (0, 155)})
         return p.replace(neck_flex=-trunk * 0.55)
 
@@ -298,7 +303,7 @@ def _cobra_poses() -> dict[str, ActorPose]:
         return solve(p, ["pitch", "spine_flex", "*hip_flex", "*shoulder_flex", "*elbow", "*wrist"], res,
                      bounds={"l_elbow": (0, 175), "r_elbow": (0, 175)})
 
-    return {"neutral": lying(4.0, -0.02), "approach": lying(11.0, 0.02), "correct": cobra(38.0, 150.0),
+    return {"neutral": lying(4.0, -0.02), "approach": lying(11.0, 0.02), "correct": cobra(38.0, forward=0.0),
             "fault": updog(32.0, 0.38)}
 
 
@@ -313,7 +318,7 @@ _register(Design(
     measure=_cobra_measure,
     judge=lambda m, s: 25.0 <= m["trunk_from_floor"] <= 50.0 and m["hip_height_m"] < 0.2,
     poses=_cobra_poses,
-    notes="correct: trunk 38 deg above the floor, pelvis down; fault: hips lifted ~0.26 m (upward dog)",
+    notes="correct: trunk 38 deg above the floor, pelvis down, wrists under the shoulders (elbows bent back beside the ribs, as STRICT_LABELS.md: palms next to the shoulders); fault: hips lifted ~0.26 m (upward dog)",
 ))
 
 

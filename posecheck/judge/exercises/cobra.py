@@ -16,14 +16,26 @@ The head is judged by where the face points (``face_lift``), the hands by the
 upper arm's tilt (``upper_arm_forward``): elbows toward the head mean the palms
 are placed forward of the shoulders. The coded ranges of these two come from the
 strict labels' definitions; the shipped ones are fitted (``fitted/cobra.json``).
+
+Hips off the floor are also read in 3D (``hips_down``: the hip's height above the
+wrist-ankle line on the world landmarks), the same from any direction round the
+person; the image rises tilt with the camera off the side. The views judged
+(``views``) are those the synthetic view matrix passes at 95%: the side. 30 deg off
+the side the image rises of the legs (``pelvis_down``, ``knees_down``) read a pelvis
+on the floor as lifted 13-20 deg seen toward the head from a table, and the model
+folds the legs (or does not see them) of cobras seen toward the feet. ``knees_down``
+is what keeps real upward dogs out (in 3D their knees and hips read like a cobra's),
+so it stays in the image.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from posecheck.core import geometry as g
-from posecheck.core.features import Body, lm
+from posecheck.core.features import Body, lm, world_torso_length
 from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.judge.exercises.base import Exercise, Goal, Rule, register
 from posecheck.judge.exercises.views import SideView
@@ -46,6 +58,40 @@ def hip_rise(body: Body, side: str) -> float:
     ankle); 15 and more when the hips are lifted as in an upward dog or a plank.
     """
     return _rise(body, side, "ANKLE", "HIP")
+
+
+def hips_above_support(body: Body, side: str) -> float:
+    """Height of the hip above the line from the wrist to the ankle (the hand and the foot on the
+    floor), in torso lengths: in 3D on the world landmarks of the near ``side``, measured along the
+    world's up (MediaPipe's -y, the camera's) made square to that line; without world landmarks, the
+    same in the image.
+
+    A height above the body's own floor line reads the same from any direction round the person (a
+    camera looking down tilts the up direction, which shortens the height only by the cosine); the
+    image rises (``hip_rise``) tilt with the camera off the side (the leg line recedes in depth: a
+    pelvis on the floor reads 13-20 deg seen 30 deg toward the head from a table). The near side's
+    points, because the model misplaces the hidden far wrist (on the actor's upward dog seen from a
+    table, at the elbow's height); the up direction rather than the whole distance, because the wrist
+    is placed out beside the shoulder, wider than the hip. Prone, the hip joint lies some 5-7 cm above
+    that line (half the pelvis's depth above the floor, the line a few cm up at the wrist and toes):
+    about 0.1-0.15 torso lengths, 0.02-0.35 on the strict-correct cobra photos (depth noise); hips lifted
+    clear of the floor, as in an upward dog, put it 0.5 and more.
+    """
+    h, wr, a = (lm(side, stem) for stem in ("HIP", "WRIST", "ANKLE"))
+    if body.world is not None:
+        w = np.asarray(body.world, float)
+        torso = world_torso_length(body)
+        chord = w[a] - w[wr]
+        length = float(np.linalg.norm(chord))
+        if math.isfinite(torso) and torso >= 1e-4 and math.isfinite(length) and length >= 1e-4:
+            chord /= length
+            up = np.array([0.0, -1.0, 0.0])
+            up = up - float(up @ chord) * chord  # square to the line
+            up_len = float(np.linalg.norm(up))
+            if up_len >= 1e-4:
+                return float((w[h] - w[wr]) @ (up / up_len)) / torso
+    return g.safe_ratio(g.height_above_line(body.point(h), body.point(wr), body.point(a)),
+                        body.features["torso_length_px"])
 
 
 def thigh_rise(body: Body, side: str) -> float:
@@ -138,6 +184,7 @@ COBRA = register(Exercise(
     view="side",
     goal=Goal("hold", 20.0),
     view_ok=SideView(SIDE_VIEW_SHOULDER_RATIO),
+    views=("side",),
     view_cue="Turn so the camera sees you from the side",
     description="Prone back extension seen from the side: chest up, pelvis down.",
     rules=(
@@ -190,6 +237,20 @@ COBRA = register(Exercise(
             cue_low="", cue_high="Keep your hips on the floor",
             landmarks=("{side}_HIP", "{side}_ANKLE"),
             joint="{side}_HIP",
+        ),
+        Rule(
+            name="hips_down",
+            description="the hips stay on the floor: hip height above the wrist-ankle line "
+                        "(3D, torso lengths)",
+            measure=hips_above_support,
+            # Above the strict-correct cobra photos (to 0.35, depth noise on a pelvis resting on the
+            # floor; upward_dog_017, its legs misplaced, reads 0.83 and fails the leg gates too) and
+            # at hips lifted ~20 cm clear of the floor (0.4 torso lengths of ~0.5 m).
+            low=-2.0, high=0.4,
+            cue_low="", cue_high="Keep your hips on the floor",
+            landmarks=("{side}_HIP", "{side}_WRIST", "{side}_ANKLE"),
+            joint="{side}_HIP",
+            unit="torso",
         ),
         Rule(
             name="thighs_down",
