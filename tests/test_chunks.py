@@ -119,3 +119,35 @@ def test_analyze_refuses_jobs_below_one(capsys):
 
     assert main(["analyze", str(sample("bridge.mp4")), "-e", "bridge", "--jobs", "0", "--no-history"]) == 2
     assert capsys.readouterr().err.strip() == "posecheck: error: --jobs must be at least 1, got 0"
+
+
+def test_a_chunk_stops_decoding_at_its_end(monkeypatch):
+    """A worker decodes its chunk's frames and no more (it once decoded on to the video's end)."""
+    from posecheck.run.chunks import Chunk, _poses_of_chunk, _Warmed
+
+    decoded = []
+    real_iter = VideoSource.__iter__
+
+    def counting(self):
+        for frame in real_iter(self):
+            decoded.append(frame.index)
+            yield frame
+
+    monkeypatch.setattr(VideoSource, "__iter__", counting)
+
+    class Out:
+        def __init__(self):
+            self.poses = []
+
+        def put(self, message):
+            self.poses.extend(message[2])
+
+    warmed = _Warmed(str(sample("bridge.mp4")), None, Chunk(1, 40, 60, 90))
+    out = Out()
+    try:
+        _poses_of_chunk(warmed, out)
+    finally:
+        warmed.close()
+    assert [index for index, _, _ in out.poses] == list(range(60, 90))
+    # the frame that ends the chunk (and up to the prefetch's few) is read; the rest of the video is not
+    assert max(decoded) < 90 + 8

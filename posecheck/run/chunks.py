@@ -168,7 +168,9 @@ def _poses_of_chunk(warmed: _Warmed, out) -> None:
             batch.clear()
 
     convert = estimator.model_input()
-    decoded = ((f, convert(f)) for f in warmed.frames if chunk.stop is None or f.index < chunk.stop)
+    # takewhile, not a filter: decoding stops at the chunk's end instead of running on to the video's
+    in_chunk = itertools.takewhile(lambda f: chunk.stop is None or f.index < chunk.stop, warmed.frames)
+    decoded = ((f, convert(f)) for f in in_chunk)
     behind = BackgroundSink(collect)
     try:
         for frame, image in prefetch(decoded):
