@@ -5,9 +5,9 @@ A home user puts the laptop where it fits: beside the mat, 30-60 degrees off
 the side, at the feet (or facing a standing person), at floor height or on a
 table. The ring (``VIEWS``) names those directions relative to the person's
 side: ``side`` is square on to the person's left or right, ``side+30`` and
-``side+60`` turn toward the front (the feet, for someone lying), ``side-30``
-and ``side-60`` toward the back (the head), ``front`` faces the person (or
-their feet). Each is taken at two heights (``HEIGHTS``). An exercise lists the
+``side+60`` turn toward the front (the feet, for someone lying on the back or
+seated; the head, for someone prone or on all fours), ``side-30`` and
+``side-60`` the other way, ``front`` faces the person (or that end of them). Each is taken at two heights (``HEIGHTS``). An exercise lists the
 views it judges in its data (``Exercise.views``); the matrix measures, per
 view, the share of correct frames judged ``correct`` (acceptance) and the
 share of faulty frames not judged ``correct`` (rejection: ``incorrect``, or

@@ -22,10 +22,23 @@ wrist-ankle line on the world landmarks), the same from any direction round the
 person; the image rises tilt with the camera off the side. The views judged
 (``views``) are those the synthetic view matrix passes at 95%: the side. 30 deg off
 the side the image rises of the legs (``pelvis_down``, ``knees_down``) read a pelvis
-on the floor as lifted 13-20 deg seen toward the head from a table, and the model
-folds the legs (or does not see them) of cobras seen toward the feet. ``knees_down``
+on the floor as lifted (seen toward the feet, ``side-30``: 7-14 deg from the floor,
+13-20 from a table), and the model folds the legs (or does not see them) of cobras
+seen toward the head (``side+30``; for someone prone the ring's ``+`` turns toward the
+head, the ankles 0.7 m farther from the camera than the shoulders). ``knees_down``
 is what keeps real upward dogs out (in 3D their knees and hips read like a cobra's),
 so it stays in the image.
+
+Judging the legs in 3D would not open the obliques: on the actor's correct cobra
+(4 frames a cell, so one miss is 75%) the model itself loses a joint the rules need.
+``side+30``: from the floor it places both legs' knees and ankles on the arms (3D knee
+angle 54-90 deg, feet in front of the hips: ``prone`` fails) on all 4 frames; from a
+table the near ankle's visibility is 0.34-0.39 on 2 of 4. ``side-30``: the near wrist's
+visibility is 0.29-0.55 (below 0.5 on 6 of 8 frames, placed right from the floor), and
+from a table the model puts it at the elbow on 3 of 4 (forearm 69-137 deg from
+vertical in the image, 91-127 in 3D, where the hand is on the floor). The faults
+(upward dog) are rejected from both obliques by ``hips_down`` alone (0.45-0.66 against
+-0.06-0.23 on the correct frames), so the 3D rule itself reads the same there.
 """
 
 from __future__ import annotations
@@ -69,7 +82,7 @@ def hips_above_support(body: Body, side: str) -> float:
     A height above the body's own floor line reads the same from any direction round the person (a
     camera looking down tilts the up direction, which shortens the height only by the cosine); the
     image rises (``hip_rise``) tilt with the camera off the side (the leg line recedes in depth: a
-    pelvis on the floor reads 13-20 deg seen 30 deg toward the head from a table). The near side's
+    pelvis on the floor reads 13-20 deg seen 30 deg toward the feet from a table). The near side's
     points, because the model misplaces the hidden far wrist (on the actor's upward dog seen from a
     table, at the elbow's height); the up direction rather than the whole distance, because the wrist
     is placed out beside the shoulder, wider than the hip. Prone, the hip joint lies some 5-7 cm above

@@ -26,8 +26,9 @@ from posecheck.core.features import Body
 SHOULDER_WIDTH = "shoulder_width_ratio"
 
 # The camera positions a home user picks, by name: degrees turned from square on to the person's
-# side toward their front (for someone lying: their feet). ``side-30`` turns toward the back (the
-# head). An exercise lists the ones it judges in ``Exercise.views``.
+# side toward their front (for someone lying on the back or seated: their feet; for someone prone
+# or on all fours, whose front faces the floor, the synthetic actor's ``+`` turns toward the head).
+# ``side-30`` turns the other way. An exercise lists the ones it judges in ``Exercise.views``.
 CAMERA_VIEWS: dict[str, float] = {"side": 0.0, "side+30": 30.0, "side-30": -30.0, "side+60": 60.0,
                                   "side-60": -60.0, "front": 90.0}
 
