@@ -127,8 +127,9 @@ CAT_COW = register(Exercise(
                   "and drop your head (cat), then let your belly sink and lift your head (cow). Repeat slowly."),
     view="side",
     # The views the synthetic view matrix passes (posecheck.synthetic.view_matrix). Square on to the
-    # side and toward the head (side-30) the model misplaces the near knee or hides a wrist on
-    # some frames (knee angles of 2-40 or 150+ deg on a kneeling actor), so those are not listed.
+    # side and toward the feet (side-30: on all fours the ring's + turns toward the head) the model
+    # misplaces the near knee or hides a wrist on some frames (knee angles of 2-40 or 150+ deg on a
+    # kneeling actor), so those are not listed.
     # Reading the far leg or arm instead does not rescue them: from these views it is never
     # trusted (knee, ankle and wrist visibility mostly 0.03-0.4), and at table height square on
     # to the side the model puts both knees on the hips, so no reading of the legs is right there.
