@@ -15,10 +15,16 @@ from posecheck.run.pipeline import AnalyzeOptions, analyze_file
 
 
 def test_segments_depend_on_the_video_alone_and_start_a_warm_up_early():
-    chunks = plan_chunks(5400, 30.0, warmup_s=2.0, segment_s=45.0)  # 3 minutes: 4 segments
-    assert [(c.start, c.stop) for c in chunks] == [(0, 1350), (1350, 2700), (2700, 4050), (4050, None)]
+    chunks = plan_chunks(5400, 30.0, warmup_s=2.0, segment_s=45.0)  # 3 minutes: 4 segments, the last 1.3x
+    assert [(c.start, c.stop) for c in chunks] == [(0, 1256), (1256, 2512), (2512, 3767), (3767, None)]
     assert chunks[0].warm == 0 and all(c.warm == c.start - 60 for c in chunks[1:])
     assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:]))
+
+
+def test_segments_come_in_pairs_so_that_two_cores_finish_together():
+    # 4.9 or 5.2 segments' worth is cut in 4 or 6, never 5: an odd last one would run alone, a core idle
+    assert [len(plan_chunks(round(s * 30 * 45), 30.0, segment_s=45.0)) for s in (1.6, 2.9, 4.9, 5.2, 7.1)] == \
+        [2, 2, 4, 6, 8]
 
 
 def test_short_clips_stay_in_one_pass_and_one_job_takes_the_same_segments():
