@@ -308,3 +308,36 @@ def test_interrupted_report_keeps_the_old_index(tmp_path, sig, code):
     assert (out / "index.html").read_text() == "<p>old report</p>"
     leftovers = [p for p in out.rglob(".*") if p.is_file()]
     assert not leftovers, leftovers
+
+
+_SIGNAL_IN_A_DESTRUCTOR = """
+import os, signal, sys, time
+from posecheck.apps.cli import Terminated, install_interrupt_handlers
+
+install_interrupt_handlers()
+
+class FreedLate:
+    def __del__(self):
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+        for _ in range(100000):  # the handler runs here, inside the destructor
+            pass
+
+try:
+    FreedLate()
+    time.sleep(2.0)
+    print("ran on")
+except Terminated:
+    print("terminated")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize("sig,said", [("SIGTERM", "terminated"), ("SIGINT", "interrupted")])
+def test_an_interrupt_that_lands_in_a_destructor_still_stops_the_program(sig, said):
+    # Python drops an exception raised in __del__; MediaPipe frees its images there, so a
+    # SIGTERM during a report once let it run on to the end.
+    proc = subprocess.run([sys.executable, "-c", _SIGNAL_IN_A_DESTRUCTOR, sig], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == said, proc.stdout + proc.stderr
+    assert "Exception ignored" not in proc.stderr

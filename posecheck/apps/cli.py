@@ -400,15 +400,50 @@ def _raise_terminated(signum, _frame) -> None:
     raise Terminated(signum)
 
 
-def main(argv: list[str] | None = None) -> int:
+REDELIVER_S = 0.01  # long enough for a destructor to return, short against any run
+
+
+def _redeliver_swallowed_interrupts(unraisable) -> None:
+    """An interrupt raised inside a destructor is printed and dropped by Python: raise it again.
+
+    A signal's handler runs wherever the main thread is, and that can be an
+    object's ``__del__`` (MediaPipe's ``Image`` frees its buffer there): the
+    exception would be swallowed and the run go on as if never stopped. Sent
+    again from another thread a moment later, the signal lands once the
+    destructor has returned (should it land in one again, this runs again).
+    """
+    import _thread
+    import signal
+    import threading
+
+    exc = unraisable.exc_value
+    if isinstance(exc, Terminated):
+        again = threading.Timer(REDELIVER_S, signal.raise_signal, (exc.signum,))
+    elif isinstance(exc, KeyboardInterrupt):
+        again = threading.Timer(REDELIVER_S, _thread.interrupt_main)
+    else:
+        sys.__unraisablehook__(unraisable)
+        return
+    again.daemon = True
+    again.start()
+
+
+def install_interrupt_handlers() -> None:
+    """SIGTERM raises ``Terminated`` like Ctrl-C raises KeyboardInterrupt, even from inside a destructor."""
     import signal
 
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    sys.unraisablehook = _redeliver_swallowed_interrupts
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.verbose and argv is None:
         _silence_native_logs()
-    if argv is None and hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _raise_terminated)
+    if argv is None:
+        install_interrupt_handlers()
     try:
         return args.func(args)
     except PosecheckError as exc:
