@@ -56,9 +56,11 @@ WARMUP_S = 2.0
 # and that spawning a worker and loading the model (1-2 s of a core) pays; short enough that
 # a 3-minute clip makes 4 segments, which 2 or 4 cores share evenly.
 SEGMENT_S = 45.0
-# The last segment's length against the others'. Simulated for 2 workers on 2 cores with the
-# measured costs (12.4 ms a frame for a worker, 3.6 ms for drawing and encoding in order): on a
-# 3-minute clip 1.46x the model with 1.3, against 1.41x for equal segments; 1.2 and 1.5 gave 1.44x.
+# The last segment's length against the others'. Chosen with a simple simulation (not kept in the
+# repo) of 2 workers on 2 cores at the measured costs (12.4 ms a frame for a worker, 3.6 ms for
+# drawing and encoding in order): on a 3-minute clip 1.46x the model with 1.3, against 1.41x for
+# equal segments; 1.2 and 1.5 gave 1.44x. Measured, 5 paired runs of a 196-s clip with --video on
+# 2 processes took 50.7 s on average against 51.9 s: a gain within the machine's noise (47-56 s).
 LAST_SEGMENT = 1.3
 BATCH = 32  # poses per message from a worker
 POLL_S = 0.5  # how often the parent checks that its workers live while it waits
@@ -90,7 +92,7 @@ def plan_chunks(frame_count: int, fps: float, warmup_s: float = WARMUP_S,
     segments = frame_count / max(1.0, segment_s * rate)
     if segments < 1.5:
         return [Chunk(0, 0, 0, None)]
-    n = max(2, 2 * round(segments / 2))
+    n = 2 * round(segments / 2)  # at least 2: segments / 2 >= 0.75 here
     warm = int(round(warmup_s * rate))
     weights = [1.0] * (n - 1) + [LAST_SEGMENT]
     ends = list(itertools.accumulate(weights))

@@ -7,11 +7,12 @@ table. The ring (``VIEWS``) names those directions relative to the person's
 side: ``side`` is square on to the person's left or right, ``side+30`` and
 ``side+60`` turn toward the front (the feet, for someone lying on the back or
 seated; the head, for someone prone or on all fours), ``side-30`` and
-``side-60`` the other way, ``front`` faces the person (or that end of them). Each is taken at two heights (``HEIGHTS``). An exercise lists the
-views it judges in its data (``Exercise.views``); the matrix measures, per
-view, the share of correct frames judged ``correct`` (acceptance) and the
-share of faulty frames not judged ``correct`` (rejection: ``incorrect``, or
-``uncertain`` where a fault cannot be seen from there).
+``side-60`` the other way, ``front`` faces the person (or that end of them).
+Each is taken at two heights (``HEIGHTS``). An exercise lists the views it
+judges in its data (``Exercise.views``); the matrix measures, per view, the
+share of correct frames judged ``correct`` (acceptance) and the share of faulty
+frames not judged ``correct`` (rejection: ``incorrect``, or ``uncertain`` where
+a fault cannot be seen from there).
 
 Every cell is a few frames: the pose seen from the view's azimuth and from a
 few degrees either side (``JITTER``), for both working sides of a sided
