@@ -3,6 +3,7 @@ are checked when they are built, and a judgement that never passes a joint it ca
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -89,3 +90,44 @@ def test_a_nan_joint_never_yields_correct_when_a_rule_needs_it(xy, nan_joints, e
         side = exercise.choose_side(body)
         needed = {i for rule in exercise.rules for i in rule.landmark_indices(side)}
         assert not (needed & nan_joints)
+
+
+def _still_body(hidden: tuple[int, ...] = ()):
+    xyz = np.full((33, 3), 0.5)
+    xyz[list(hidden)] = np.nan
+    pose = Pose(xyz=xyz, visibility=np.ones(33), presence=np.ones(33), world=np.zeros((33, 3)),
+                timestamp_s=0.0, image_wh=(640, 480))
+    return compute_features(pose)
+
+
+def _toy_exercise(gate_landmarks=("NOSE",), gate_value=1.0) -> Exercise:
+    def rule(name, value, landmarks, gate=False):
+        return Rule(name=name, description=name, measure=lambda body, side: value, low=0.0, high=2.0,
+                    cue_low=f"{name} low", cue_high=f"{name} high", landmarks=landmarks, gate=gate)
+
+    return Exercise(id="toy", title="Toy", instructions="", view="side", goal=Goal("hold", 20.0), rules=(
+        rule("position", gate_value, gate_landmarks, gate=True),
+        rule("feet", 1.0, ("LEFT_ANKLE",)),
+        rule("head", 5.0, ("NOSE",))))
+
+
+def test_a_fault_seen_is_a_fault_where_another_form_rule_cannot_be_seen():
+    from posecheck.core.landmarks import PoseLandmark as L
+
+    feet_hidden = _still_body(hidden=(int(L.LEFT_ANKLE),))
+    assessment = judge(_toy_exercise(), feet_hidden)
+    assert assessment.state is State.INCORRECT and assessment.cue == "head high"
+    # Without a seen fault, the unseen rule still makes the frame uncertain.
+    calm = dataclasses.replace(_toy_exercise(), rules=_toy_exercise().rules[:2])
+    assert judge(calm, feet_hidden).state is State.UNCERTAIN
+    assert judge(_toy_exercise(), _still_body()).state is State.INCORRECT
+
+
+def test_an_unseen_gate_keeps_the_frame_uncertain_whatever_the_form_rules_say():
+    from posecheck.core.landmarks import PoseLandmark as L
+
+    gate_hidden = _still_body(hidden=(int(L.LEFT_HIP),))
+    assessment = judge(_toy_exercise(gate_landmarks=("LEFT_HIP",)), gate_hidden)
+    assert assessment.state is State.UNCERTAIN
+    failed_gate = judge(_toy_exercise(gate_value=3.0), _still_body())
+    assert failed_gate.state is State.INCORRECT and failed_gate.cue == "position high"

@@ -204,7 +204,12 @@ def evaluate_rules(exercise: Exercise, body: Body, side: str, still: bool = True
 
 
 def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessment:
-    """The raw (undebounced) judgement of one frame; ``still=False`` for frames of a video."""
+    """The raw (undebounced) judgement of one frame; ``still=False`` for frames of a video.
+
+    The camera view first, then the gates (is the person in the starting position?), then the
+    form rules: within each group an unseen rule makes the frame uncertain, except that among the
+    form rules a failing one that is seen wins (its cue is worth giving whatever is out of view).
+    """
     if body is None:
         return Assessment(state=State.NO_PERSON, cue="Step into the camera's view")
     side = exercise.choose_side(body)
@@ -213,15 +218,18 @@ def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessme
     if exercise.view_ok is not None and not exercise.view_ok(body):
         return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
                           side=reported_side)
-    # Gates first: if the person is not in the starting position, that is the cue.
-    ordered = sorted(results, key=lambda r: not r.gate)
-    for result in ordered:
-        if result.ok is None:
-            return Assessment(state=State.UNCERTAIN, results=results, cue=result.cue,
+    # Not in the starting position: that is the cue. In it, a seen fault outranks an unseen
+    # part: a head cranked back is worth its cue when the feet are out of the picture.
+    gates = [r for r in results if r.gate]
+    form = [r for r in results if not r.gate]
+    for group in (gates, form):
+        failed = next((r for r in group if r.ok is False), None)
+        unseen = next((r for r in group if r.ok is None), None)
+        if unseen is not None and (group is gates or failed is None):
+            return Assessment(state=State.UNCERTAIN, results=results, cue=unseen.cue,
                               side=reported_side)
-    for result in ordered:
-        if result.ok is False:
-            return Assessment(state=State.INCORRECT, results=results, cue=result.cue,
+        if failed is not None:
+            return Assessment(state=State.INCORRECT, results=results, cue=failed.cue,
                               side=reported_side)
     return Assessment(state=State.CORRECT, results=results, cue="", side=reported_side)
 
