@@ -78,6 +78,24 @@ def test_cobra_head_is_the_face_direction():
     check_fails("cobra", pose(mirrored), "head", "Don't crank your head back: look forward")
 
 
+def _head_world(lift_deg: float) -> dict[str, tuple[float, float, float]]:
+    """World ears and nose (metres, y down) of a face lifted ``lift_deg`` above the horizontal."""
+    import math
+    forward, up = 0.1 * math.cos(math.radians(lift_deg)), 0.1 * math.sin(math.radians(lift_deg))
+    return {"LEFT_EAR": (0.0, -0.5, 0.55), "RIGHT_EAR": (0.0, -0.5, 0.55),
+            "NOSE": (0.0, -0.5 - up, 0.55 + forward)}
+
+
+def test_cobra_head_thrown_back_in_the_world_landmarks_fails_where_the_image_misses_it():
+    # The image's ear-nose line reads the face forward (the ear misplaced under hair, say); the
+    # metric world landmarks have the face 50 degrees up: the higher reading counts.
+    assert assess("cobra", pose(COBRA, world=_head_world(-10.0))).state is State.CORRECT
+    check_fails("cobra", pose(COBRA, world=_head_world(50.0)), "head", "Don't crank your head back: look forward")
+    # A 2D face to the ceiling still fails when the world landmarks read it forward.
+    check_fails("cobra", pose(moved(COBRA, NOSE=(530, 215)), world=_head_world(0.0)), "head",
+                "Don't crank your head back: look forward")
+
+
 def test_cobra_hands_placed():
     reaching = moved(COBRA, ELBOW=(600, 300), WRIST=(630, 398))
     check_fails("cobra", pose(reaching), "hands_placed",
