@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from posecheck.core.features import FEATURE_NAMES, compute_features
+from posecheck.core.landmarks import PoseLandmark as L
 from posecheck.core.types import Pose, State
 from posecheck.judge.exercises import ROUTINE_ORDER, Exercise, Goal, Rule, get_exercise, judge, registry
 
@@ -112,8 +113,6 @@ def _toy_exercise(gate_landmarks=("NOSE",), gate_value=1.0) -> Exercise:
 
 
 def test_a_fault_seen_is_a_fault_where_another_form_rule_cannot_be_seen():
-    from posecheck.core.landmarks import PoseLandmark as L
-
     feet_hidden = _still_body(hidden=(int(L.LEFT_ANKLE),))
     assessment = judge(_toy_exercise(), feet_hidden)
     assert assessment.state is State.INCORRECT and assessment.cue == "head high"
@@ -124,8 +123,6 @@ def test_a_fault_seen_is_a_fault_where_another_form_rule_cannot_be_seen():
 
 
 def test_an_unseen_gate_keeps_the_frame_uncertain_whatever_the_form_rules_say():
-    from posecheck.core.landmarks import PoseLandmark as L
-
     gate_hidden = _still_body(hidden=(int(L.LEFT_HIP),))
     assessment = judge(_toy_exercise(gate_landmarks=("LEFT_HIP",)), gate_hidden)
     assert assessment.state is State.UNCERTAIN

@@ -218,19 +218,17 @@ def judge(exercise: Exercise, body: Body | None, still: bool = True) -> Assessme
     if exercise.view_ok is not None and not exercise.view_ok(body):
         return Assessment(state=State.UNCERTAIN, results=results, cue=exercise.view_cue,
                           side=reported_side)
+
+    def first(gate: bool, ok: bool | None) -> RuleResult | None:
+        return next((r for r in results if r.gate == gate and r.ok is ok), None)
+
     # Not in the starting position: that is the cue. In it, a seen fault outranks an unseen
-    # part: a head cranked back is worth its cue when the feet are out of the picture.
-    gates = [r for r in results if r.gate]
-    form = [r for r in results if not r.gate]
-    for group in (gates, form):
-        failed = next((r for r in group if r.ok is False), None)
-        unseen = next((r for r in group if r.ok is None), None)
-        if unseen is not None and (group is gates or failed is None):
-            return Assessment(state=State.UNCERTAIN, results=results, cue=unseen.cue,
-                              side=reported_side)
-        if failed is not None:
-            return Assessment(state=State.INCORRECT, results=results, cue=failed.cue,
-                              side=reported_side)
+    # part: a head cranked back is worth its cue when the hands are hidden.
+    precedence = ((first(True, None), State.UNCERTAIN), (first(True, False), State.INCORRECT),
+                  (first(False, False), State.INCORRECT), (first(False, None), State.UNCERTAIN))
+    for result, state in precedence:
+        if result is not None:
+            return Assessment(state=state, results=results, cue=result.cue, side=reported_side)
     return Assessment(state=State.CORRECT, results=results, cue="", side=reported_side)
 
 
