@@ -253,7 +253,8 @@ def test_real_full_screen_window_and_voice(tmp_path, xvfb_1080p):
         # The window fills the 1920x1080 screen and shows the canvas pixel for pixel: full screen, unscaled.
         assert shot.shape == (1080, 1920, 3) == canvas.shape, name
         diff = np.abs(shot.astype(int) - canvas.astype(int)).mean()
-        assert diff < 4.0, f"{name}: the screen differs from the canvas by {diff:.1f} on average"
+        assert diff < 4.0, (f"{name}: the screen differs from the canvas by {diff:.1f} on average "
+                            f"(grabbed for {m['painted_after_s']} s)")
         drawn = [Drawn(d["text"], tuple(d["box"]), d["cap_px"], d["role"]) for d in m["drawn"]]
         assert layout_problems(drawn, m["phase"] == "active") == [], name
     assert moments["fault"]["cue"] and moments["fault"]["state"] == "incorrect"
