@@ -89,6 +89,11 @@ class SampleCamera:
         self.stop.set()
 
 
+def grab_screen() -> np.ndarray:
+    """The whole X screen (this process's DISPLAY) as a BGR image."""
+    return read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+
+
 def moment_of(step) -> str | None:
     view = step.view
     if view.paused:
@@ -137,7 +142,7 @@ def main(out: Path) -> None:
         # can return at once.
         asked = time.monotonic()
         while True:
-            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            shot = grab_screen()
             if shot.shape == canvas.shape and np.abs(shot.astype(np.int16) - canvas).mean() < 4.0:
                 break
             if time.monotonic() - asked > PAINT_WAIT_S:
@@ -163,11 +168,11 @@ def main(out: Path) -> None:
             keys["open_after_x"] = True  # still on screen
             subprocess.run(["xdotool", "key", "f"], check=True, timeout=10)
         elif k == 14:
-            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            shot = grab_screen()
             cv2.imwrite(str(out / "summary.windowed.png"), shot)
             subprocess.run(["xdotool", "key", "f"], check=True, timeout=10)
         elif k == 20:
-            shot = read_xwd(subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=30).stdout)
+            shot = grab_screen()
             cv2.imwrite(str(out / "summary.full_again.png"), shot)
             keys["q_at"] = time.monotonic()
             subprocess.run(["xdotool", "key", "q"], check=True, timeout=10)

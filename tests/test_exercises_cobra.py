@@ -9,6 +9,7 @@ far side's copy 8 px above it, as a side view shows it. No model runs here.
 from __future__ import annotations
 
 import functools
+import math
 
 
 from conftest import assess, check_fails, make_pose, moved
@@ -80,7 +81,6 @@ def test_cobra_head_is_the_face_direction():
 
 def _head_world(lift_deg: float) -> dict[str, tuple[float, float, float]]:
     """World ears and nose (metres, y down) of a face lifted ``lift_deg`` above the horizontal."""
-    import math
     forward, up = 0.1 * math.cos(math.radians(lift_deg)), 0.1 * math.sin(math.radians(lift_deg))
     return {"LEFT_EAR": (0.0, -0.5, 0.55), "RIGHT_EAR": (0.0, -0.5, 0.55),
             "NOSE": (0.0, -0.5 - up, 0.55 + forward)}
