@@ -221,7 +221,10 @@ def virtual_screen(tools: tuple[str, ...] = ("Xvfb", "xwd"), size: str = "1920x1
               and not Path(f"/tmp/.X{n}-lock").exists()), None)
     if n is None:
         pytest.skip("no free X display number")
-    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp"],
+    # -noreset: by default the server resets whenever its last client disconnects (a screenshot or
+    # a probe that ends before the window's program connects), and a window test needs one server
+    # state from start to end.
+    server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", size, "-nolisten", "tcp", "-noreset"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
