@@ -17,6 +17,7 @@ from conftest import assess, check_fails, make_pose, moved
 from posecheck.core.features import compute_features
 from posecheck.core.types import State
 from posecheck.judge.exercises import get_exercise
+from posecheck.judge.session import ExerciseSession
 
 # A side view: the far side's joints 8 px above the near side's.
 pose = functools.partial(make_pose, far_offset=(0.0, -8.0))
@@ -33,6 +34,18 @@ def test_bridge_correct():
     a = assess("bridge", pose(BRIDGE))
     assert a.state is State.CORRECT, [(r.name, r.value, r.ok) for r in a.results]
     assert a.side is None
+
+
+def test_a_hold_shows_no_cue_left_from_the_fault_before_it():
+    # The hips come up a fraction of a second after the cue to lift them: once the hold is
+    # confirmed (the tracker's dwell) the cue must go, not stay out its interval on a correct pose.
+    session = ExerciseSession(get_exercise("bridge"), smooth=False)
+    down = moved(BRIDGE, HIP=(300, 325), KNEE=(436, 240))
+    frames = [session.step(k / 10, pose(down if k < 2 else BRIDGE, t=k / 10)) for k in range(20)]
+    assert frames[0].cue == "Lift your hips off the floor"
+    held = [f for f in frames if f.state is State.CORRECT]
+    assert held and held[0].timestamp_s < 1.0
+    assert all(f.cue == "" for f in held), [(f.timestamp_s, f.cue) for f in held]
 
 
 def test_bridge_lying_gate():

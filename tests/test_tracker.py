@@ -120,6 +120,14 @@ def test_cue_changes_at_most_once_a_second():
     assert throttle.update(1.1, "c") == "b"
 
 
+def test_a_cleared_cue_goes_at_once_and_the_interval_runs_from_the_last_cue():
+    throttle = CueThrottle(1.0)
+    assert throttle.update(0.0, "a") == "a"
+    assert throttle.clear() == ""
+    assert throttle.update(0.5, "b") == ""  # within the interval of "a"
+    assert throttle.update(1.0, "b") == "b"
+
+
 # ---------------------------------------------------------------- properties
 states = st.sampled_from(list(State))
 

@@ -93,7 +93,7 @@ class ExerciseSession:
             self.reps.update(value, valid=not out_of_position)
             assessment = self._moving(t, assessment, value, out_of_position)
         state = self.holds.update(t, assessment.state, assessment.side)
-        cue = self.cues.update(t, "" if state is State.CORRECT else assessment.cue)
+        cue = self.cues.clear() if state is State.CORRECT else self.cues.update(t, assessment.cue)
         shown_side = assessment.side if assessment.side else None
         self._extend_segments(t, state, shown_side)
         self._prev = (t, assessment)

@@ -176,7 +176,7 @@ class RepCounter:
 
 @dataclass
 class CueThrottle:
-    """Lets the shown cue change at most once per ``min_interval_s``."""
+    """Lets the shown cue change at most once per ``min_interval_s``; ``clear`` drops it at once."""
 
     min_interval_s: float = 1.0
     current: str = ""
@@ -188,4 +188,11 @@ class CueThrottle:
         if self._changed_at is None or t - self._changed_at >= self.min_interval_s:
             self.current = cue
             self._changed_at = t
+        return self.current
+
+    def clear(self) -> str:
+        """No cue from now on, without waiting out the interval: a correction shown on a correct
+        pose contradicts it. The interval still runs from the last cue shown, so one that comes
+        back soon after is held as before."""
+        self.current = ""
         return self.current
